@@ -1,0 +1,189 @@
+"""Monte Carlo ensembles: run a scenario for many replicates, batch by batch.
+
+Replicates are split into batches; each batch is one vectorised
+``SanctionsModel``. Batches run in a local process pool by default, or on any
+``concurrent.futures`` executor (``dask.distributed.Client.get_executor()`` for
+a cluster), and stream to a results folder in replicate order, so memory stays
+flat and the folder is the same whatever the executor.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from sanctionsim.model.model import SanctionsModel
+from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
+from sanctionsim.scenario import Scenario, load_scenario
+from sanctionsim.scenario.errors import from_validation_error
+from sanctionsim.scenario.loader import apply_overrides, compute_config_hash
+from sanctionsim.scenario.schema import ScenarioConfig
+
+#: Most replicate-months held in memory by one batch.
+MAX_BATCH_CELLS = 24_000
+
+Progress = Callable[[int, int], None]
+Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def prepare(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    overrides: Sequence[str] = (),
+    runs: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+) -> Scenario:
+    """Load a scenario (if given a path) and apply the run options as overrides.
+
+    Validates everything a run needs, including event paths and conditions, so
+    that bad input fails before any result is written.
+
+    Raises:
+        ScenarioError: For a bad file or override.
+        ValueError: For a bad event path, condition or option.
+    """
+    options = {k: v for k, v in (("runs", runs), ("seed", seed), ("months", months)) if v is not None}
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, [*overrides, *(f"{k}={v}" for k, v in options.items())])
+    elif overrides or options:
+        resolved = apply_overrides(scenario.resolved, [*overrides, *(f"{k}={v}" for k, v in options.items())])
+        try:
+            config = ScenarioConfig.model_validate(resolved)
+        except ValidationError as exc:
+            raise from_validation_error(exc, model=ScenarioConfig, file="--set") from None
+        scenario = Scenario(
+            config=config,
+            resolved=resolved,
+            path=scenario.path,
+            name=scenario.name,
+            config_hash=compute_config_hash(resolved),
+        )
+    SanctionsModel(config=scenario.config, replicates=[0])  # validates events against the model
+    return scenario
+
+
+def run_batch(
+    config: dict[str, Any], seed: int, replicates: Sequence[int], keep_ledger: bool = False
+) -> Tables:
+    """Simulate one batch of replicates and return its (metrics, flows, events) tables.
+
+    A plain function of plain data, so that any executor can run it in another process.
+    """
+    model = SanctionsModel(
+        config=ScenarioConfig.model_validate(config),
+        seed=seed,
+        replicates=replicates,
+        keep_ledger=keep_ledger,
+    )
+    model.run()
+    rec = model.recorder
+    return rec.metrics_frame(), rec.flows_frame(), rec.events_frame()
+
+
+def batches(runs: int, months: int, *, workers: int, batch_size: int | None = None) -> list[range]:
+    """Split ``runs`` replicates into contiguous batches."""
+    if runs < 1:
+        raise ValueError(f"runs must be >= 1, got {runs}")
+    if batch_size is None:
+        cap = max(1, MAX_BATCH_CELLS // months)
+        batch_size = min(cap, max(50, math.ceil(runs / (2 * max(workers, 1)))))
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return [range(a, min(a + batch_size, runs)) for a in range(0, runs, batch_size)]
+
+
+def _execute(
+    config: dict[str, Any], seed: int, parts: list[range], *, executor: Executor | None, workers: int
+) -> Iterator[Tables]:
+    if executor is not None:
+        futures = [executor.submit(run_batch, config, seed, list(p)) for p in parts]
+        for f in futures:
+            yield f.result()
+        return
+    if workers <= 1 or len(parts) == 1:
+        for p in parts:
+            yield run_batch(config, seed, list(p))
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+        futures = [pool.submit(run_batch, config, seed, list(p)) for p in parts]
+        for f in futures:
+            yield f.result()
+
+
+def simulate(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    overrides: Sequence[str] = (),
+    out: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+    command: str | Sequence[str] | None = None,
+) -> Results:
+    """Run a scenario as a Monte Carlo ensemble.
+
+    Args:
+        scenario: A loaded :class:`Scenario` or the path of a scenario file.
+        runs: Replicates (default: the scenario's ``runs``).
+        seed: Seed (default: the scenario's ``seed``).
+        months: Horizon (default: the scenario's ``months``).
+        overrides: ``a.b.c=value`` overrides, as ``--set`` on the command line.
+        out: Results folder to write; must not exist. ``None`` keeps results in memory.
+        workers: Local processes (default: CPU count); 1 runs in this process.
+        executor: A ``concurrent.futures`` executor to use instead (e.g. Dask's).
+        batch_size: Replicates per batch (default: balanced over workers, memory-capped).
+        progress: Called with (replicates done, total) after each batch.
+        command: The command line recorded in the manifest.
+
+    Returns:
+        The results, with ``path`` set when written to ``out``.
+    """
+    sc = prepare(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
+    cfg = sc.config
+    workers = os.cpu_count() or 1 if workers is None else workers
+    parts = batches(cfg.runs, cfg.months, workers=workers, batch_size=batch_size)
+    manifest = build_manifest(
+        scenario_name=sc.name,
+        config=sc.resolved,
+        config_hash=compute_config_hash(sc.resolved),
+        seed=cfg.seed,
+        runs=cfg.runs,
+        months=cfg.months,
+        start=cfg.start,
+        command=command if command is not None else " ".join(sys.argv),
+    )
+    manifest["scenario_path"] = str(sc.path)
+    manifest["overrides"] = list(overrides)
+    manifest["batch_size"] = len(parts[0])
+    config = cfg.model_dump(mode="json")
+    done = 0
+    stream = _execute(config, cfg.seed, parts, executor=executor, workers=workers)
+    if out is None:
+        collected: list[Tables] = []
+        for part, tables in zip(parts, stream, strict=True):
+            collected.append(tables)
+            done += len(part)
+            if progress:
+                progress(done, cfg.runs)
+        metrics, flows, events = (pd.concat([t[i] for t in collected], ignore_index=True) for i in range(3))
+        return Results(metrics=metrics, flows=flows, events=events, manifest=manifest, path=None)
+    with ResultsWriter(Path(out), manifest=manifest) as writer:
+        for part, tables in zip(parts, stream, strict=True):
+            writer.write_batch(*tables)
+            done += len(part)
+            if progress:
+                progress(done, cfg.runs)
+    return load_results(out)

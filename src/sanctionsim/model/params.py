@@ -1,0 +1,111 @@
+"""Per-replicate parameter table: every numeric scenario value as an (R,) array.
+
+Submodels read parameters by dotted path (``routes.rail.capacity``). Events
+change them for the replicates in which they fire, and uncertainties draw them
+per replicate, so both work the same way for every parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from sanctionsim.model.streams import Streams
+from sanctionsim.scenario.schema import ScenarioConfig
+
+# Sections holding parameters (the rest is metadata, events, claims).
+_SECTIONS = (
+    "actors",
+    "goods",
+    "routes",
+    "sanctions",
+    "enforcement",
+    "compliance",
+    "war",
+    "economy",
+    "military",
+    "route_choice",
+    "payments",
+    "tie_dynamics",
+    "adaptive_policy",
+)
+# Initial state: may be drawn as an uncertainty but not changed by events.
+_INIT_ONLY = ("stock", "gdp", "tech", "capability")
+
+
+def _leaves(prefix: str, value: Any) -> Iterator[tuple[str, float]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _leaves(f"{prefix}.{k}" if prefix else str(k), v)
+    elif isinstance(value, bool | int | float) and not isinstance(value, str):
+        yield prefix, float(value)
+
+
+class ParamTable:
+    """Numeric parameters of a scenario, one (R,) float array per dotted path.
+
+    Args:
+        config: The validated scenario.
+        streams: Random streams; uncertainties draw from ``uncertainty:<path>``.
+    """
+
+    def __init__(self, *, config: ScenarioConfig, streams: Streams) -> None:
+        data = config.model_dump(mode="python")
+        r = len(streams.replicates)
+        self.codes = list(config.actors)
+        self._values: dict[str, np.ndarray] = {}
+        for section in _SECTIONS:
+            for path, value in _leaves(section, data[section]):
+                if ".ties." in path:
+                    continue
+                self._values[path] = np.full(r, value)
+        for i, a in enumerate(self.codes):
+            for b in self.codes[i + 1 :]:
+                given = [
+                    t for t in (config.actors[a].ties.get(b), config.actors[b].ties.get(a)) if t is not None
+                ]
+                self._values[f"ties.{a}.{b}"] = np.full(r, float(np.mean(given)) if given else 0.0)
+                self._values[f"treaty.{a}.{b}"] = np.zeros(r)
+        for path, unc in config.uncertainties.items():
+            key = self.resolve(path, source="uncertainties")
+            u = streams.uniform(f"uncertainty:{key}", 0, 1)[:, 0]
+            if unc.dist == "uniform":
+                self._values[key] = unc.low + (unc.high - unc.low) * u
+            else:
+                self._values[key] = np.exp(np.log(unc.low) + (np.log(unc.high) - np.log(unc.low)) * u)
+
+    def resolve(self, path: str, *, source: str = "parameter", settable: bool = False) -> str:
+        """Return the canonical path for ``path`` or raise a ValueError with suggestions."""
+        parts = path.split(".")
+        if (
+            len(parts) == 3
+            and parts[0] in ("ties", "treaty")
+            and parts[1] in self.codes
+            and parts[2] in self.codes
+        ):
+            a, b = sorted(parts[1:], key=self.codes.index)
+            path = f"{parts[0]}.{a}.{b}"
+        if path in self._values:
+            if settable and path.rsplit(".", 1)[-1] in _INIT_ONLY:
+                raise ValueError(f"{source}: {path!r} is initial state, which events cannot change")
+            return path
+        close = difflib.get_close_matches(path, list(self._values), n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"{source}: unknown parameter path {path!r}.{hint}")
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        return self._values[path]
+
+    def __setitem__(self, path: str, value: np.ndarray) -> None:
+        self._values[path] = value
+
+    def get(self, path: str, default: float) -> np.ndarray | float:
+        """Return the array at ``path``, or ``default`` when the path does not exist."""
+        return self._values.get(path, default)
+
+    def paths(self) -> list[str]:
+        """All parameter paths."""
+        return list(self._values)

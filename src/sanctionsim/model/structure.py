@@ -1,0 +1,124 @@
+"""Static structure of a scenario: indices, masks and the list of possible flows.
+
+Flows are indexed by *combos* ``(src, dst, good, route)``. Route 0 is ``open``
+(recorded, legal trade, no capacity limit, no interdiction); the scenario's
+routes follow. A combo exists for every pair and good on the open route and
+for every pair and good a scenario route may carry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sanctionsim.goods import CASH, GOOD_INDEX, GOOD_NAMES
+from sanctionsim.model.params import ParamTable
+from sanctionsim.scenario.schema import ScenarioConfig
+
+OPEN = "open"
+
+
+class GroupSum:
+    """Sum columns of an (R, C) array into groups, the same way whatever R is.
+
+    Matrix products would do the same job, but BLAS picks kernels by shape, so a
+    replicate's numbers could depend on how many replicates run beside it.
+
+    Args:
+        index: Group of each column, shape (C,).
+        size: Number of groups.
+    """
+
+    def __init__(self, index: np.ndarray, size: int) -> None:
+        self.order = np.argsort(index, kind="stable")
+        groups, starts = np.unique(index[self.order], return_index=True)
+        self.groups, self.starts, self.size = groups, starts, size
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros((values.shape[0], self.size))
+        if len(self.groups):
+            out[:, self.groups] = np.add.reduceat(values[:, self.order], self.starts, axis=1)
+        return out
+
+
+class Structure:
+    """Index arithmetic shared by the submodels.
+
+    Args:
+        config: The validated scenario.
+        params: The parameter table (for checking event paths).
+    """
+
+    def __init__(self, *, config: ScenarioConfig, params: ParamTable) -> None:
+        self.codes = list(config.actors)
+        n, g = len(self.codes), len(GOOD_NAMES)
+        self.n, self.g = n, g
+        self.routes = [OPEN, *config.routes]
+        k = len(self.routes)
+        self.k = k
+        self.is_cash = np.array([False] + [r.cash for r in config.routes.values()])
+        self.via = np.array([-1] + [self.codes.index(r.via) if r.via else -1 for r in config.routes.values()])
+        self.enforceable = np.arange(k) > 0
+        # eligibility of sanctioned flows: elig[k, i, j, g]
+        elig = np.zeros((k, n, n, g), dtype=bool)
+        for kk, route in enumerate(config.routes.values(), start=1):
+            goods = [GOOD_INDEX[x] for x in route.goods] or (
+                [CASH] if route.cash else [i for i in range(g) if i != CASH]
+            )
+            if route.cash:
+                goods = [CASH]
+            pairs = route.pairs or [(a, b) for a in self.codes for b in self.codes if a != b]
+            for a, b in pairs:
+                ia, ib = self.codes.index(a), self.codes.index(b)
+                for gg in goods:
+                    elig[kk, ia, ib, gg] = True
+                    elig[kk, ib, ia, gg] = True
+        self.elig = elig.reshape(k, n * n * g)
+        # flow combos
+        pg_open = [(i * n + j) * g + gg for i in range(n) for j in range(n) if i != j for gg in range(g)]
+        combos = [(pg, 0) for pg in pg_open]
+        for kk in range(1, k):
+            combos += [(int(pg), kk) for pg in np.flatnonzero(self.elig[kk])]
+        self.combo_pg = np.array([c[0] for c in combos], dtype=np.int64)
+        self.combo_route = np.array([c[1] for c in combos], dtype=np.int64)
+        self.combo_src = self.combo_pg // (n * g)
+        self.combo_dst = (self.combo_pg // g) % n
+        self.combo_good = self.combo_pg % g
+        self.n_open = len(pg_open)
+        # group sums over combos
+        self.by_route = GroupSum(self.combo_route, k)
+        self.by_src = GroupSum(self.combo_src * g + self.combo_good, n * g)
+        self.by_dst = GroupSum(self.combo_dst * g + self.combo_good, n * g)
+        self.by_pair = GroupSum(self.combo_src * n + self.combo_dst, n * n)
+        self.combo_is_cash = self.combo_good == CASH
+        # share of open trade that customs statistics record (config.reporting, default 1)
+        reported = np.ones((n, n))
+        for key, share in config.reporting.items():
+            a, b = (self.codes.index(x) for x in key.split("-"))
+            reported[a, b] = reported[b, a] = share
+        self.combo_reported = np.where(self.combo_route == 0, reported[self.combo_src, self.combo_dst], 0.0)
+        # sanctions regimes
+        self.regimes = list(config.sanctions)
+        self.regime_mask = np.zeros((len(self.regimes), n, n, g), dtype=bool)
+        self.regime_capped = np.zeros((len(self.regimes), n, g), dtype=bool)  # (regime, target, good)
+        self.regime_targets = np.zeros((len(self.regimes), n), dtype=bool)
+        for r_i, (_, regime) in enumerate(config.sanctions.items()):
+            for tcode in regime.targets:
+                t = self.codes.index(tcode)
+                self.regime_targets[r_i, t] = True
+                for gname in regime.goods:
+                    gg = GOOD_INDEX[gname]
+                    self.regime_mask[r_i, t, :, gg] = True
+                    self.regime_mask[r_i, :, t, gg] = True
+                for gname in regime.caps:
+                    self.regime_capped[r_i, t, GOOD_INDEX[gname]] = True
+        for i in range(n):
+            self.regime_mask[:, i, i, :] = False
+        self.enforcers = np.array(
+            [i for i, c in enumerate(self.codes) if config.actors[c].enforcer], dtype=np.int64
+        )
+        self.war_actor = self.codes.index(config.war.actor)
+        self.compliance_actor = self.codes.index(config.compliance.actor)
+        self.partners = tuple(self.codes.index(c) for c in config.compliance.partners)
+        self.pair_i, self.pair_j = np.triu_indices(n, k=1)
+        self.perishable = np.array([GOOD_NAMES[i] in ("workers", "troops") for i in range(g)])
+        self.physical = np.arange(g) != CASH

@@ -1,0 +1,1 @@
+"""Submodels: one module per step of the monthly schedule (docs/model.md)."""

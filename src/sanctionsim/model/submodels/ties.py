@@ -1,0 +1,76 @@
+"""Step 11: ties, and the Axelrod-Bennett landscape measures of cohesion.
+
+Each tie moves ``speed`` of the way to its target each month, plus noise:
+target = affinity (``ties.A.B``) + trade_gain * x / (x + 2), with x the pair's
+trade in % of the smaller partner's monthly GDP, + shared_adversary * common
+hostility + treaty (``treaty.A.B``) - entrapment * war intensity (pairs with the
+belligerent, scaled by the tie) - abandonment * share of requests left unmet.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sanctionsim.model.model import MonthFlows, SanctionsModel
+    from sanctionsim.model.submodels.trade import Deals
+
+_EPS = 1e-9
+
+
+def landscape(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Axelrod-Bennett energy and frustration of tie matrices (R, N, N).
+
+    Energy of a split into two coalitions ``sigma`` is ``-sum_{i<j} t_ij sigma_i sigma_j``;
+    the landscape's configuration is the split of least energy. Frustration is the
+    share of absolute tie weight that even that split violates, in [0, 1].
+    """
+    n = ties.shape[1]
+    signs = np.array([(1, *c) for c in itertools.product((1, -1), repeat=n - 1)], dtype=float)  # (P, N)
+    iu, ju = np.triu_indices(n, k=1)
+    t = ties[:, iu, ju]  # (R, pairs)
+    same = signs[:, iu] * signs[:, ju]  # (P, pairs)
+    energy = -(t[:, None, :] * same[None, :, :]).sum(axis=2)  # (R, P)
+    best = energy.min(axis=1)
+    total = np.abs(t).sum(axis=1)
+    frustration = (best + total) / np.maximum(2.0 * total, _EPS)
+    return best, frustration
+
+
+def update(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> None:
+    """Move every tie toward its target."""
+    s, p = model.structure, model.params
+    n, r = s.n, model.n_replicates
+    goods = ~s.combo_is_cash
+    shipped = s.by_pair(flows.value * goods).reshape(r, n, n)
+    trade = shipped + shipped.transpose(0, 2, 1)  # both directions
+    requested = (deal.requested * deal.price).sum(axis=3)  # (R, i, j): j asked i
+    got = s.by_pair(flows.delivered_value() * goods).reshape(r, n, n)
+    unmet = np.maximum(0.0, requested - got) / np.maximum(requested, _EPS)
+    hostile = np.maximum(0.0, -model.ties)
+    common = (hostile[:, :, None, :] * hostile[:, None, :, :]).sum(axis=3)
+    z = model.streams.normal("ties", t, len(s.pair_i))
+    speed = p["tie_dynamics.speed"]
+    intensity = p["war.intensity"]
+    new = model.ties.copy()
+    for k, (i, j) in enumerate(zip(s.pair_i, s.pair_j, strict=True)):
+        a, b = s.codes[i], s.codes[j]
+        x = 100.0 * trade[:, i, j] / np.maximum(np.minimum(model.gdp[:, i], model.gdp[:, j]), _EPS)
+        target = (
+            p[f"ties.{a}.{b}"]
+            + p["tie_dynamics.trade_gain"] * x / (x + 2.0)
+            + p["tie_dynamics.shared_adversary"] * common[:, i, j]
+            + p[f"treaty.{a}.{b}"]
+            - p["tie_dynamics.abandonment"] * 0.5 * (unmet[:, i, j] + unmet[:, j, i])
+        )
+        if s.war_actor in (i, j):
+            target = target - p["tie_dynamics.entrapment"] * intensity * np.maximum(0.0, model.ties[:, i, j])
+        tie = model.ties[:, i, j] + speed * (np.clip(target, -1.0, 1.0) - model.ties[:, i, j])
+        tie = np.clip(tie + p["tie_dynamics.noise_sd"] * z[:, k], -1.0, 1.0)
+        new[:, i, j] = tie
+        new[:, j, i] = tie
+    model.ties = new
+    model.energy, model.frustration = landscape(new)

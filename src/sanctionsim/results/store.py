@@ -1,0 +1,495 @@
+"""Results folders: ``manifest.json`` plus Parquet tables, written atomically.
+
+A results folder holds one run of a scenario (docs/architecture.md, "Results
+folder")::
+
+    results/<scenario>-<UTC timestamp>/
+        manifest.json     how the run was made: config, hash, seeds, versions, git
+        metrics.parquet   one row per (replicate, month)
+        flows.parquet     one row per shipped (replicate, month, src, dst, good, route)
+        events.parquet    one row per event that fired
+
+:class:`ResultsWriter` streams an ensemble to disk batch by batch, so memory
+stays flat, into a hidden temporary sibling folder that is renamed into place
+only when every table and the manifest are complete. A results folder that
+exists is therefore complete; an interrupted run leaves nothing behind (or, if
+the process is killed outright, only a hidden ``.<name>.tmp-*`` folder).
+Existing folders are never overwritten.
+
+:func:`load_results` reads a folder back into a :class:`Results`;
+:func:`write_results` writes an in-memory :class:`Results`;
+:func:`build_manifest` gathers what a manifest records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = [
+    "EVENTS_SCHEMA",
+    "FLOWS_SCHEMA",
+    "KEY_FIELDS",
+    "MANIFEST_NAME",
+    "TABLES",
+    "Results",
+    "ResultsWriter",
+    "build_manifest",
+    "load_results",
+    "write_results",
+]
+
+#: Name of the manifest file in a results folder.
+MANIFEST_NAME = "manifest.json"
+
+#: The tables of a results folder; each is stored as ``<name>.parquet``.
+TABLES: tuple[str, ...] = ("metrics", "flows", "events")
+
+#: Text recorded in the manifest on how replicate seeds derive from the run seed.
+REPLICATE_SEEDS = "SeedSequence(seed, spawn_key=(replicate,))"
+
+#: Columns that start every table: replicate, month (0 = start month), first day of the month.
+KEY_FIELDS: tuple[pa.Field, ...] = (
+    pa.field("replicate", pa.int32(), nullable=False),
+    pa.field("month", pa.int32(), nullable=False),
+    pa.field("date", pa.timestamp("ns"), nullable=False),
+)
+
+#: Schema of ``flows.parquet``: quantities in good units, value in USD.
+FLOWS_SCHEMA = pa.schema(
+    [
+        *KEY_FIELDS,
+        pa.field("src", pa.string()),
+        pa.field("dst", pa.string()),
+        pa.field("good", pa.string()),
+        pa.field("route", pa.string()),
+        pa.field("shipped", pa.float64()),
+        pa.field("delivered", pa.float64()),
+        pa.field("interdicted", pa.float64()),
+        pa.field("value", pa.float64()),
+    ]
+)
+
+#: Schema of ``events.parquet``; ``kind`` is ``scheduled`` or ``conditional``.
+EVENTS_SCHEMA = pa.schema(
+    [
+        *KEY_FIELDS,
+        pa.field("event", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("detail", pa.string()),
+    ]
+)
+
+_KEY_NAMES = tuple(f.name for f in KEY_FIELDS)
+_VERSIONED_PACKAGES = ("sanctionsim", "mesa", "numpy", "pandas", "pyarrow")
+
+
+@dataclass(eq=False)
+class Results:
+    """The output of one run: three tables and the manifest that describes them.
+
+    Attributes:
+        metrics: One row per (replicate, month): ``replicate`` (int32), ``month``
+            (int32, 0 = start month), ``date`` (datetime64[ns], first day of the
+            month), then one float64 column per metric in
+            ``metrics.metric_names(actors)`` order.
+        flows: ``replicate``, ``month``, ``date``, ``src``, ``dst``, ``good``,
+            ``route``, ``shipped``, ``delivered``, ``interdicted`` (good units),
+            ``value`` (USD). Only rows with ``shipped > 0``.
+        events: ``replicate``, ``month``, ``date``, ``event``, ``kind``
+            (``scheduled`` or ``conditional``), ``detail``.
+        manifest: What :func:`build_manifest` records (scenario, config, seeds,
+            versions, ...).
+        path: The results folder, or ``None`` when held only in memory.
+    """
+
+    metrics: pd.DataFrame
+    flows: pd.DataFrame
+    events: pd.DataFrame
+    manifest: dict[str, Any]
+    path: Path | None = None
+
+    def __repr__(self) -> str:
+        scenario = self.manifest.get("scenario", "?")
+        runs = self.manifest.get("runs", "?")
+        return (
+            f"Results(scenario={scenario!r}, runs={runs}, metrics={len(self.metrics)} rows, "
+            f"flows={len(self.flows)} rows, events={len(self.events)} rows, path={self.path!r})"
+        )
+
+
+class ResultsWriter:
+    """Write a results folder batch by batch, atomically.
+
+    Each :meth:`write_batch` appends one Parquet row group per table into a
+    hidden temporary sibling folder ``.<name>.tmp-<pid>-<random>``. Leaving the
+    ``with`` block normally writes ``manifest.json`` and renames the folder to
+    ``out_dir``; leaving it by an exception deletes the temporary folder.
+
+    Example:
+        >>> with ResultsWriter(out_dir, manifest=manifest) as writer:  # doctest: +SKIP
+        ...     for batch in batches:
+        ...         writer.write_batch(metrics=batch.metrics, flows=batch.flows, events=batch.events)
+
+    Attributes:
+        out_dir: The results folder to create.
+        manifest: A copy of the manifest given; callers may add keys before the
+            ``with`` block ends. Its ``tables`` entry is set to the files written.
+        tmp_dir: The temporary folder while writing, else ``None``.
+    """
+
+    def __init__(self, out_dir: Path | str, *, manifest: Mapping[str, Any]) -> None:
+        """Check the target and the manifest before any work is done.
+
+        Args:
+            out_dir: The results folder to create. It must not exist yet; its
+                parent folders are created if needed.
+            manifest: The run's manifest, usually from :func:`build_manifest`.
+                Must be serialisable to JSON.
+
+        Raises:
+            FileExistsError: ``out_dir`` already exists (it is left untouched).
+            TypeError: The manifest holds a value JSON cannot represent.
+        """
+        self.out_dir = Path(out_dir)
+        _refuse_existing(self.out_dir)
+        self.manifest: dict[str, Any] = dict(manifest)
+        self.manifest["tables"] = [f"{name}.parquet" for name in TABLES]
+        _dump_manifest(self.manifest)  # fail now, not after hours of simulation
+        self.tmp_dir: Path | None = None
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._schemas: dict[str, pa.Schema] = {"flows": FLOWS_SCHEMA, "events": EVENTS_SCHEMA}
+        self._rows: dict[str, int] = dict.fromkeys(TABLES, 0)
+        self._closed = False
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows written so far, per table."""
+        return dict(self._rows)
+
+    def __enter__(self) -> Self:
+        """Create the temporary folder and open the flows and events files."""
+        if self.tmp_dir is not None or self._closed:
+            raise RuntimeError("a ResultsWriter can be entered only once")
+        _refuse_existing(self.out_dir)
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        name = f".{self.out_dir.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        self.tmp_dir = self.out_dir.parent / name
+        self.tmp_dir.mkdir()
+        try:
+            for table in ("flows", "events"):
+                self._open(table, self._schemas[table])
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def write_batch(self, metrics: pd.DataFrame, flows: pd.DataFrame, events: pd.DataFrame) -> None:
+        """Append one batch of replicates: one row group per non-empty table.
+
+        The metrics columns of the first batch fix the metrics schema (key
+        columns, then float64 metrics); later batches must have the same
+        columns. Flows and events must have exactly the columns of
+        :data:`FLOWS_SCHEMA` and :data:`EVENTS_SCHEMA`; an empty frame (even one
+        without columns) writes nothing and is always accepted.
+
+        Args:
+            metrics: Metrics rows of the batch.
+            flows: Flow rows of the batch.
+            events: Event rows of the batch.
+
+        Raises:
+            RuntimeError: The writer is not open (use it in a ``with`` block).
+            ValueError: A table's columns or values do not fit its schema.
+        """
+        if self.tmp_dir is None or self._closed:
+            raise RuntimeError("write_batch needs an open writer: use `with ResultsWriter(...) as writer`")
+        if "metrics" not in self._schemas and len(metrics.columns) > 0:
+            self._schemas["metrics"] = _metrics_schema(metrics)
+            self._open("metrics", self._schemas["metrics"])
+        for table, frame in (("metrics", metrics), ("flows", flows), ("events", events)):
+            if len(frame) == 0:
+                continue
+            schema = self._schemas[table]
+            arrow_table = _to_arrow(frame, schema, table=table)
+            self._writers[table].write_table(arrow_table)
+            self._rows[table] += arrow_table.num_rows
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Publish the folder on success; delete the temporary folder on failure."""
+        if exc_type is not None:
+            self._discard()
+            return
+        try:
+            self._finish()
+        except BaseException:
+            self._discard()
+            raise
+
+    def _open(self, table: str, schema: pa.Schema) -> None:
+        assert self.tmp_dir is not None
+        self._writers[table] = pq.ParquetWriter(self.tmp_dir / f"{table}.parquet", schema)
+
+    def _close_writers(self) -> None:
+        writers, self._writers = self._writers, {}
+        for writer in writers.values():
+            writer.close()
+
+    def _discard(self) -> None:
+        self._closed = True
+        with contextlib.suppress(Exception):  # the folder is deleted anyway
+            self._close_writers()
+        if self.tmp_dir is not None:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir = None
+
+    def _finish(self) -> None:
+        assert self.tmp_dir is not None
+        if "metrics" not in self._schemas:  # no batch at all: keep the key columns
+            self._schemas["metrics"] = pa.schema(KEY_FIELDS)
+            self._open("metrics", self._schemas["metrics"])
+        self._close_writers()
+        self._closed = True
+        (self.tmp_dir / MANIFEST_NAME).write_text(_dump_manifest(self.manifest), encoding="utf-8")
+        for path in self.tmp_dir.iterdir():
+            _fsync(path)
+        if self.out_dir.exists():
+            raise FileExistsError(
+                f"{self.out_dir} appeared while the results were being written; not overwriting it. "
+                f"Run again with another --out."
+            )
+        os.rename(self.tmp_dir, self.out_dir)
+        self.tmp_dir = None
+        _fsync(self.out_dir.parent)
+
+
+def write_results(results: Results, out_dir: Path | str) -> Path:
+    """Write in-memory results as a new results folder.
+
+    Args:
+        results: The results to write; ``results.path`` is ignored.
+        out_dir: The folder to create; it must not exist.
+
+    Returns:
+        The results folder.
+
+    Raises:
+        FileExistsError: ``out_dir`` already exists (it is left untouched).
+    """
+    with ResultsWriter(out_dir, manifest=results.manifest) as writer:
+        writer.write_batch(metrics=results.metrics, flows=results.flows, events=results.events)
+    return Path(out_dir)
+
+
+def load_results(path: Path | str) -> Results:
+    """Read a results folder.
+
+    Args:
+        path: The results folder (the one holding ``manifest.json``).
+
+    Returns:
+        The results, with ``path`` set to the folder.
+
+    Raises:
+        FileNotFoundError: The folder, its manifest or one of its tables is
+            missing. The message names the folder.
+        ValueError: The manifest is not valid JSON, or the folder is an
+            unfinished temporary folder.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No results folder at {folder}")
+    if folder.name.startswith(".") and ".tmp-" in folder.name:
+        raise ValueError(f"{folder} is the temporary folder of an unfinished run, not a results folder")
+    manifest_path = folder / MANIFEST_NAME
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"{folder} is not a complete results folder: {MANIFEST_NAME} is missing")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{manifest_path} is not valid JSON: {err}") from err
+    frames: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        table_path = folder / f"{table}.parquet"
+        if not table_path.is_file():
+            raise FileNotFoundError(
+                f"{folder} is not a complete results folder: {table_path.name} is missing"
+            )
+        frames[table] = pq.read_table(table_path).to_pandas()
+    return Results(
+        metrics=frames["metrics"],
+        flows=frames["flows"],
+        events=frames["events"],
+        manifest=manifest,
+        path=folder,
+    )
+
+
+def build_manifest(
+    *,
+    scenario_name: str,
+    config: Mapping[str, Any],
+    config_hash: str,
+    seed: int,
+    runs: int,
+    months: int,
+    start: str | dt.date,
+    command: str | Sequence[str],
+) -> dict[str, Any]:
+    """Gather what a results folder's ``manifest.json`` records.
+
+    Args:
+        scenario_name: The scenario's name.
+        config: The resolved scenario (plain data, after ``extends`` and overrides).
+        config_hash: sha256 of the canonical JSON of ``config``.
+        seed: The run's seed; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
+        runs: Number of replicates.
+        months: Number of simulated months.
+        start: Start month (a date, or text such as ``"2024-01"``).
+        command: The command line that made the run (a string or its arguments).
+
+    Returns:
+        The manifest: the arguments plus ``replicate_seeds``, ``versions``,
+        ``git_revision``, ``git_dirty``, ``created`` (UTC, ISO 8601) and ``tables``.
+    """
+    return {
+        "scenario": scenario_name,
+        "config": dict(config),
+        "config_hash": config_hash,
+        "seed": int(seed),
+        "runs": int(runs),
+        "months": int(months),
+        "start": start.isoformat() if isinstance(start, dt.date) else str(start),
+        "replicate_seeds": REPLICATE_SEEDS,
+        "versions": _versions(),
+        **_git_state(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": command if isinstance(command, str) else shlex.join(command),
+        "tables": [f"{name}.parquet" for name in TABLES],
+    }
+
+
+def _refuse_existing(out_dir: Path) -> None:
+    if out_dir.exists():
+        raise FileExistsError(
+            f"Results folder {out_dir} already exists; results are never overwritten. "
+            f"Pass another --out, or move or delete that folder."
+        )
+
+
+def _metrics_schema(metrics: pd.DataFrame) -> pa.Schema:
+    columns = [str(c) for c in metrics.columns]
+    missing = [k for k in _KEY_NAMES if k not in columns]
+    if missing:
+        raise ValueError(f"metrics batch lacks the key column(s) {missing}; it has {columns}")
+    duplicates = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicates:
+        raise ValueError(f"metrics batch has duplicate column(s) {duplicates}")
+    values = [pa.field(c, pa.float64()) for c in columns if c not in _KEY_NAMES]
+    return pa.schema([*KEY_FIELDS, *values])
+
+
+def _to_arrow(frame: pd.DataFrame, schema: pa.Schema, *, table: str) -> pa.Table:
+    columns = [str(c) for c in frame.columns]
+    missing = [n for n in schema.names if n not in columns]
+    extra = [c for c in columns if c not in schema.names]
+    if missing or extra:
+        raise ValueError(
+            f"{table} batch does not match the {table} schema: missing columns {missing}, "
+            f"unexpected columns {extra}"
+        )
+    try:
+        arrow_table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        raise ValueError(f"{table} batch does not fit the {table} schema: {err}") from err
+    return arrow_table.replace_schema_metadata(None)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"manifest value of type {type(value).__name__} is not JSON serialisable: {value!r}")
+
+
+def _dump_manifest(manifest: Mapping[str, Any]) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=True, default=_json_default, ensure_ascii=False) + "\n"
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or folder to disk, where the platform allows it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in _VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=10,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # never take the index lock
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _git_state() -> dict[str, Any]:
+    """The current directory's git revision and whether its work tree is dirty (``None`` if unknown)."""
+    revision = (_git("rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
+    status = _git("status", "--porcelain")
+    return {
+        "git_revision": revision or None,
+        "git_dirty": bool(status.strip()) if status is not None else None,
+    }

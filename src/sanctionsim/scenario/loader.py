@@ -1,0 +1,571 @@
+"""Load a scenario: YAML (``yaml.safe_load``) + ``extends`` + ``--set`` overrides -> validated Scenario.
+
+Steps, each of which reports problems as a one-line :class:`ScenarioError`:
+
+1. :func:`read_yaml` reads one file with ``yaml.safe_load``; it must hold a mapping.
+2. :func:`resolve` follows ``extends: other.yaml`` (relative to the extending file's folder, or to the
+   ``scenarios`` folder; the ``.yaml`` suffix is optional) and deep-merges each file over its base:
+   mappings merge key by key, while lists, scalars and ``null`` replace the base value.
+3. :func:`apply_overrides` applies ``--set a.b.c=value`` overrides; each value is parsed as YAML.
+4. :func:`load_scenario` validates the result with the schema (``ScenarioConfig`` by default) and
+   returns a :class:`Scenario`. A validation error names the file the offending key came from (or
+   ``--set``), the key path, what was expected and, for a misspelt key, the closest allowed one.
+
+Example:
+    >>> scenario = load_scenario("scenarios/baseline.yaml", ["runs=100"])  # doctest: +SKIP
+    >>> scenario.name, scenario.config_hash[:12]  # doctest: +SKIP
+    ('baseline', '3f6c0a9e1b2d')
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sanctionsim.scenario.errors import ScenarioError, did_you_mean, format_key_path, from_validation_error
+
+if TYPE_CHECKING:
+    from sanctionsim.scenario.schema import ScenarioConfig
+
+__all__ = [
+    "EXTENDS_KEY",
+    "OVERRIDE_SOURCE",
+    "SCENARIOS_DIRNAME",
+    "Scenario",
+    "apply_overrides",
+    "compute_config_hash",
+    "find_scenarios_root",
+    "load_scenario",
+    "read_yaml",
+    "resolve",
+    "scenario_name",
+]
+
+#: The key that names a scenario's base file.
+EXTENDS_KEY = "extends"
+#: Name of the folder that holds scenario files; ``extends`` names may be relative to it.
+SCENARIOS_DIRNAME = "scenarios"
+#: How errors name a value that came from a command-line override.
+OVERRIDE_SOURCE = "--set"
+#: Suffixes tried, in order, when an ``extends`` name has none.
+_SUFFIXES = (".yaml", ".yml")
+#: Longest accepted ``extends`` chain.
+_MAX_EXTENDS_DEPTH = 32
+
+#: Scientific notation that YAML 1.2 reads as a float but PyYAML (YAML 1.1) leaves a string:
+#: ``1e6``, ``2.0e10``, ``-1E-3``, ``6.02e23`` (YAML 1.1 wants a dot and a signed exponent).
+_SCIENTIFIC = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+")
+
+Loc = tuple[str | int, ...]
+#: Where each key path's value came from: a file as displayed, or ``"--set"``.
+Provenance = dict[Loc, str]
+
+
+# ---------------------------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded and validated scenario.
+
+    Attributes:
+        config: The validated configuration (a ``ScenarioConfig`` unless another schema was given).
+        resolved: Plain data after ``extends`` and overrides (no ``extends`` key); this is what the
+            run manifest stores and what ``config_hash`` is computed from.
+        path: The scenario file.
+        name: Scenario name: the path relative to the scenarios folder without suffix
+            (``analysts/oil-for-labour``), or the file stem.
+        config_hash: SHA-256 hex digest of the canonical JSON of ``resolved``
+            (see :func:`compute_config_hash`).
+    """
+
+    config: ScenarioConfig
+    resolved: dict[str, Any]
+    path: Path
+    name: str
+    config_hash: str
+
+
+def compute_config_hash(resolved: Mapping[str, Any]) -> str:
+    """Return the SHA-256 hex digest of the canonical JSON of a resolved scenario.
+
+    The JSON is ``json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)``, where
+    ``data`` is ``resolved`` with every mapping key turned into a string and tuples into lists (so
+    YAML integer keys and mixed key types hash reliably). Dates become ISO strings via ``str``.
+
+    Args:
+        resolved: The resolved scenario data.
+
+    Returns:
+        64 hex characters.
+    """
+    text = json.dumps(_jsonable(resolved), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths and names
+# ---------------------------------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    """Show a path relative to the working directory when it is below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _display_short(path: Path) -> str:
+    text = _display(path)
+    return str(path) if text.startswith("..") else text
+
+
+def find_scenarios_root(path: str | os.PathLike[str]) -> Path | None:
+    """Return the nearest folder named ``scenarios`` that contains ``path``, or ``None``.
+
+    Args:
+        path: A scenario file.
+
+    Returns:
+        The scenarios folder, or ``None`` if the file is not inside one.
+    """
+    for parent in Path(path).resolve().parents:
+        if parent.name == SCENARIOS_DIRNAME:
+            return parent
+    return None
+
+
+def scenario_name(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> str:
+    """Return a scenario's name: its path relative to the scenarios folder, without suffix.
+
+    Args:
+        path: The scenario file.
+        root: The scenarios folder; found with :func:`find_scenarios_root` when ``None``.
+
+    Returns:
+        For example ``analysts/oil-for-labour``; the file stem when the file is not inside the
+        scenarios folder.
+    """
+    file = Path(path).resolve()
+    base = Path(root).resolve() if root is not None else find_scenarios_root(file)
+    if base is not None:
+        try:
+            return file.relative_to(base).with_suffix("").as_posix()
+        except ValueError:
+            pass
+    return file.stem
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one file
+# ---------------------------------------------------------------------------------------------
+
+
+def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read one YAML file with ``yaml.safe_load``; its top level must be a mapping.
+
+    Args:
+        path: The file.
+
+    PyYAML follows YAML 1.1, which reads ``1e6`` and ``2.0e10`` as strings; such scientific-notation
+    strings are turned into floats, as YAML 1.2 does (quoted ones too: quote differently, e.g.
+    ``"id 1e6"``, to keep text that looks like a number).
+
+    Returns:
+        The mapping (not yet resolved: an ``extends`` key is left in place).
+
+    Raises:
+        ScenarioError: If the file is missing or unreadable, is not valid YAML (the error gives the
+            line and column), is empty, or does not hold a mapping.
+    """
+    file = Path(path)
+    shown = _display_short(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=shown, expected="an existing scenario file") from None
+    except IsADirectoryError:
+        raise ScenarioError("is a folder, not a file", file=shown, expected="a scenario file") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"cannot decode the file ({exc.reason} at byte {exc.start})", file=shown, expected="UTF-8 text"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file ({exc.strerror or exc})", file=shown) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
+        raise ScenarioError(
+            f"invalid YAML: {problem}",
+            file=shown,
+            line=mark.line + 1 if mark is not None else None,
+            column=mark.column + 1 if mark is not None else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", file=shown) from None
+    if data is None:
+        raise ScenarioError("the file is empty", file=shown, expected="a mapping of scenario keys")
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"the top level is a {_kind(data)}",
+            file=shown,
+            expected="a mapping of scenario keys (key: value)",
+        )
+    return _numbers_as_yaml12(data)
+
+
+def _numbers_as_yaml12(value: Any) -> Any:
+    """Turn scientific-notation strings (``1e6``, ``2.0e10``) into floats, as YAML 1.2 does."""
+    if isinstance(value, str):
+        if _SCIENTIFIC.fullmatch(value):
+            try:
+                return float(value.replace("_", ""))
+            except ValueError:  # pragma: no cover - the pattern admits only valid floats
+                return value
+        return value
+    if isinstance(value, dict):
+        return {k: _numbers_as_yaml12(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_yaml12(v) for v in value]
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# extends
+# ---------------------------------------------------------------------------------------------
+
+
+def _find_base(name: str, *, child: Path, root: Path | None) -> Path:
+    """Locate the file named by ``extends: name`` in ``child``."""
+    folders = [child.parent]
+    if root is not None and root not in folders:
+        folders.append(root)
+    relative = Path(name)
+    candidates: list[Path] = []
+    for folder in folders:
+        base = folder / relative
+        candidates.append(base)
+        if not relative.suffix or relative.suffix not in _SUFFIXES:
+            candidates.extend(base.with_name(base.name + suffix) for suffix in _SUFFIXES)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    known: list[str] = []
+    for folder in folders:
+        if folder.is_dir():
+            for file in sorted(folder.rglob("*")):
+                if file.suffix in _SUFFIXES and file.resolve() != child:
+                    known.append(file.relative_to(folder).with_suffix("").as_posix())
+    looked = " or ".join(_display_short(f) for f in folders)
+    raise ScenarioError(
+        f"cannot find the base scenario {name!r} (looked in {looked})",
+        file=_display_short(child),
+        key_path=EXTENDS_KEY,
+        expected="a scenario file path relative to this file or to the scenarios folder",
+        suggestion=did_you_mean(relative.with_suffix("").as_posix() if relative.suffix else name, known),
+    )
+
+
+def _chain_text(chain: Sequence[Path]) -> str:
+    try:
+        common = Path(os.path.commonpath([str(p.parent) for p in chain]))
+        return " -> ".join(p.relative_to(common).as_posix() for p in chain)
+    except ValueError:
+        return " -> ".join(str(p) for p in chain)
+
+
+def _record(prov: Provenance, loc: Loc, value: Any, source: str) -> None:
+    """Record ``source`` for ``loc`` and everything below it, dropping stale entries below it."""
+    depth = len(loc)
+    for key in [k for k in prov if len(k) > depth and k[:depth] == loc]:
+        del prov[key]
+    stack: list[tuple[Loc, Any]] = [(loc, value)]
+    while stack:
+        here, item = stack.pop()
+        prov[here] = source
+        if isinstance(item, dict):
+            stack.extend(((*here, k), v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend(((*here, i), v) for i, v in enumerate(item))
+
+
+def _merge(base: dict[str, Any], child: Mapping[str, Any], prov: Provenance, source: str, loc: Loc) -> None:
+    """Deep-merge ``child`` into ``base`` in place: mappings merge, anything else replaces."""
+    for key, value in child.items():
+        here = (*loc, key)
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            prov[here] = source
+            _merge(base[key], value, prov, source, here)
+        else:
+            base[key] = copy.deepcopy(value)
+            _record(prov, here, value, source)
+
+
+def _resolve(file: Path, *, root: Path | None, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
+    file = file.resolve()
+    if file in chain:
+        loop = (*chain[chain.index(file) :], file)
+        raise ScenarioError(
+            f"'extends' loop: {_chain_text(loop)}",
+            file=_display_short(chain[-1]),
+            key_path=EXTENDS_KEY,
+            expected="a chain of base scenarios that ends",
+        )
+    if len(chain) >= _MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            f"'extends' chain is longer than {_MAX_EXTENDS_DEPTH} files",
+            file=_display_short(file),
+            key_path=EXTENDS_KEY,
+        )
+    data = read_yaml(file)
+    shown = _display_short(file)
+    base_name = data.pop(EXTENDS_KEY, None)
+    if base_name is None:
+        prov: Provenance = {}
+        _record(prov, (), data, shown)
+        return data, prov
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise ScenarioError(
+            f"got {_kind(base_name)} {base_name!r}",
+            file=shown,
+            key_path=EXTENDS_KEY,
+            expected="the name of one base scenario file, e.g. 'baseline' or '../baseline.yaml'",
+        )
+    base_file = _find_base(base_name.strip(), child=file, root=root or find_scenarios_root(file))
+    merged, prov = _resolve(base_file, root=root, chain=(*chain, file))
+    _merge(merged, data, prov, shown, ())
+    return merged, prov
+
+
+def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read a scenario file and everything it ``extends``, deep-merged.
+
+    ``extends: name`` is looked up relative to the extending file's folder, then relative to the
+    scenarios folder (``root``, by default the nearest enclosing folder named ``scenarios``);
+    ``.yaml`` / ``.yml`` may be left off. Mappings merge key by key (the extending file wins);
+    lists, scalars and ``null`` replace the base value.
+
+    Args:
+        path: The scenario file.
+        root: The scenarios folder, if not found automatically.
+
+    Returns:
+        The merged data, without an ``extends`` key.
+
+    Raises:
+        ScenarioError: For unreadable files, bad YAML, a base that cannot be found, or an
+            ``extends`` loop (the message shows the chain, e.g. ``a.yaml -> b.yaml -> a.yaml``).
+    """
+    data, _ = _resolve(Path(path), root=Path(root).resolve() if root else None, chain=())
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# --set overrides
+# ---------------------------------------------------------------------------------------------
+
+
+def _override_error(
+    text: str, problem: str, *, key_path: str = "", expected: str | None = None
+) -> ScenarioError:
+    return ScenarioError(
+        f"{problem} in {text!r}",
+        file=OVERRIDE_SOURCE,
+        key_path=key_path,
+        expected=expected or "KEY.PATH=VALUE, e.g. actors.PRK.stocks.shells=1e6",
+    )
+
+
+def _apply_one(data: dict[str, Any], text: str, prov: Provenance) -> None:
+    if not isinstance(text, str):
+        raise _override_error(str(text), "an override must be a string")
+    key_text, sep, value_text = text.partition("=")
+    key_text = key_text.strip()
+    if not sep:
+        raise _override_error(text, "missing '='")
+    if not key_text:
+        raise _override_error(text, "empty key path")
+    parts = key_text.split(".")
+    if any(not p.strip() for p in parts):
+        raise _override_error(text, "empty key in the key path", key_path=key_text)
+    parts = [p.strip() for p in parts]
+    if parts[0] == EXTENDS_KEY:
+        raise _override_error(
+            text, "'extends' cannot be overridden", key_path=key_text, expected="a key other than 'extends'"
+        )
+    try:
+        value = _numbers_as_yaml12(yaml.safe_load(value_text)) if value_text.strip() else None
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise _override_error(text, f"the value is not valid YAML ({problem})", key_path=key_text) from None
+
+    node: Any = data
+    loc: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, dict):
+            key: str | int = part
+            if part not in node and part.lstrip("-").isdigit() and int(part) in node:
+                key = int(part)
+            loc.append(key)
+            if last:
+                node[key] = value
+            else:
+                if key not in node or node[key] is None:
+                    node[key] = {}
+                node = node[key]
+        elif isinstance(node, list):
+            index = int(part) if part.isdigit() else -1
+            if not 0 <= index < len(node):
+                raise _override_error(
+                    text,
+                    f"{format_key_path(loc)} is a list of {len(node)} item(s)",
+                    key_path=format_key_path(loc),
+                    expected=f"an index from 0 to {len(node) - 1}" if node else "a non-empty list",
+                )
+            loc.append(index)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        else:
+            raise _override_error(
+                text,
+                f"{format_key_path(loc)} is a {_kind(node)}, not a mapping",
+                key_path=format_key_path(loc),
+                expected=f"a key path that goes through mappings (set {format_key_path(loc)}=... instead)",
+            )
+    _record(prov, tuple(loc), value, OVERRIDE_SOURCE)
+
+
+def _apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], prov: Provenance) -> dict[str, Any]:
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    result = copy.deepcopy(dict(data))
+    for text in overrides:
+        _apply_one(result, text, prov)
+    return result
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``--set`` overrides to resolved scenario data.
+
+    Each override is ``a.b.c=value``. The value is parsed with ``yaml.safe_load`` (with
+    scientific notation read as a float, see :func:`read_yaml`), so ``3``, ``1e6``, ``true``,
+    ``[1, 2]`` and ``{a: 1}`` work, and an empty value means ``null``. Missing mappings along the
+    path are created (the schema then rejects unknown keys, with a "did you mean"); a number in
+    the path indexes a list.
+
+    Args:
+        data: Resolved scenario data (not modified).
+        overrides: The overrides, applied in order.
+
+    Returns:
+        A new dict with the overrides applied.
+
+    Raises:
+        ScenarioError: Naming ``--set``, for an override without ``=``, with an empty key path, a
+            value that is not YAML, or a path through a value that is not a mapping or list.
+    """
+    return _apply_overrides(data, overrides, {})
+
+
+# ---------------------------------------------------------------------------------------------
+# load_scenario
+# ---------------------------------------------------------------------------------------------
+
+
+def _source_of(loc: Loc, prov: Provenance, default: str) -> str:
+    for end in range(len(loc), 0, -1):
+        source = prov.get(tuple(loc[:end]))
+        if source is not None:
+            return source
+    return default
+
+
+def _default_schema() -> type[BaseModel]:
+    from sanctionsim.scenario.schema import ScenarioConfig
+
+    return ScenarioConfig
+
+
+def load_scenario(
+    path: str | os.PathLike[str],
+    overrides: Sequence[str] = (),
+    *,
+    schema: type[BaseModel] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> Scenario:
+    """Load, resolve, override and validate a scenario file.
+
+    Args:
+        path: The scenario file.
+        overrides: ``--set`` overrides, ``a.b.c=value`` (see :func:`apply_overrides`).
+        schema: The pydantic model to validate with; ``ScenarioConfig`` by default.
+        root: The scenarios folder, if not found automatically (see :func:`resolve`).
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: For any problem, on one line: the file the offending key came from (or
+            ``--set``), the key path, what is wrong, what was expected and, for a misspelt key or
+            value, a "did you mean".
+    """
+    file = Path(path)
+    root_path = Path(root).resolve() if root is not None else None
+    data, prov = _resolve(file, root=root_path, chain=())
+    resolved = _apply_overrides(data, overrides, prov)
+    model = schema if schema is not None else _default_schema()
+    top = _display_short(file.resolve())
+    try:
+        config = model.model_validate(resolved)
+    except ValidationError as exc:
+        error = from_validation_error(exc, model=model)
+        raise error.replace(file=_source_of(error.loc, prov, top)) from None
+    return Scenario(
+        config=config,  # type: ignore[arg-type]  # any schema may be given; ScenarioConfig by default
+        resolved=resolved,
+        path=file,
+        name=scenario_name(file, root=root_path),
+        config_hash=compute_config_hash(resolved),
+    )

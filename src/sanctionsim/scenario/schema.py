@@ -1,0 +1,368 @@
+"""Typed schema of a scenario file.
+
+Every model parameter is a field here, with its unit in the field description;
+``docs/parameters.md`` is generated from these descriptions. Sources of the
+baseline values are given beside them in ``scenarios/baseline.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sanctionsim.goods import GOOD_NAMES
+
+NonNeg = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Tie = Annotated[float, Field(ge=-1, le=1)]
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_month(value: str) -> str:
+    if not MONTH_RE.match(value):
+        raise ValueError(f"a calendar month written YYYY-MM, got {value!r}")
+    return value
+
+
+class GoodHolding(_Model):
+    """One actor's position in one good."""
+
+    stock: NonNeg = Field(0.0, description="Initial stock [good unit]")
+    production: NonNeg = Field(0.0, description="Production capacity [good unit/month]")
+    need: NonNeg = Field(0.0, description="Monthly need (consumption demand) [good unit/month]")
+
+
+class Actor(_Model):
+    """A state or bloc: one mesa.Agent."""
+
+    name: str = Field(description="Display name")
+    gdp: NonNeg = Field(description="GDP at the start [USD/year]")
+    trend_growth: float = Field(0.0, description="Trend real growth [1/year]")
+    tech: Share = Field(0.5, description="Technology level [index 0-1]")
+    capability: NonNeg = Field(1.0, description="Military capability [index, RUS 2023 = 1]")
+    risk_tolerance: Share = Field(
+        0.0, description="Willingness to trade sanctioned goods despite detection risk [0-1]"
+    )
+    enforcer: bool = Field(False, description="Spends on monitoring and interdiction of sanctioned flows")
+    enforcement_budget: NonNeg = Field(0.0, description="Monitoring and interdiction spending [USD/month]")
+    fx_income_share: Share = Field(
+        0.02, description="Foreign currency earned each month outside modelled trade [share of monthly GDP]"
+    )
+    fx_import_share: Share = Field(
+        0.02, description="Foreign currency spent each month on unmodelled imports [share of monthly GDP]"
+    )
+    trade_exposure_to_bloc: Share = Field(
+        0.0,
+        description="Share of the actor's trade with the bloc, which secondary sanctions put at risk [0-1]",
+    )
+    goods: dict[str, GoodHolding] = Field(default_factory=dict, description="Position per good")
+    ties: dict[str, Tie] = Field(default_factory=dict, description="Initial ties to other actors [-1, 1]")
+
+    @field_validator("goods")
+    @classmethod
+    def _known_goods(cls, value: dict[str, GoodHolding]) -> dict[str, GoodHolding]:
+        for g in value:
+            if g not in GOOD_NAMES:
+                raise ValueError(f"unknown good {g!r}; expected one of {', '.join(GOOD_NAMES)}")
+        return value
+
+
+class GoodParams(_Model):
+    """Valuation of one good (Sugarscape-style marginal rate of substitution)."""
+
+    unit_value: NonNeg = Field(description="Reference value of one unit [USD/good unit]")
+    eta: NonNeg = Field(1.0, description="Elasticity of valuation to months of cover [-]")
+    cover_months: NonNeg = Field(3.0, description="Months of need a buyer wants to hold (H) [months]")
+    keep_months: NonNeg = Field(3.0, description="Months of need a seller keeps before exporting [months]")
+    max_markup: NonNeg = Field(5.0, description="Cap on valuation relative to unit value [-]")
+    trade_rate: Share = Field(0.5, description="Share of a gap or surplus traded per month [1/month]")
+
+
+class Route(_Model):
+    """A channel for sanctioned goods (or cash) with capacity and detection."""
+
+    capacity: NonNeg = Field(description="Capacity [USD/month of shipped value]")
+    cost: NonNeg = Field(0.05, description="Transport and handling cost [share of value]")
+    markup: NonNeg = Field(0.0, description="Intermediary markup [share of value]")
+    kappa: NonNeg = Field(
+        0.5, description="Detection efficiency: p = 1 - exp(-kappa * effort) [1/effort unit]"
+    )
+    lot_value: Annotated[float, Field(gt=0)] = Field(
+        5e6, description="Typical value of one lot (ship, train, transfer) [USD]"
+    )
+    seize_share: Share = Field(0.8, description="Share of a detected lot that is seized [0-1]")
+    designation_cut: Share = Field(
+        0.05, description="Capacity lost per detected lot through designation of vessels or firms [share]"
+    )
+    rebuild_rate: Share = Field(0.05, description="Capacity recovered toward base per month [1/month]")
+    via: str | None = Field(None, description="Third-party actor whose compliance throttles the route")
+    cash: bool = Field(False, description="A payment channel for cash rather than a physical route")
+    goods: list[str] = Field(
+        default_factory=list, description="Goods the route carries (empty: all physical)"
+    )
+    pairs: list[tuple[str, str]] = Field(
+        default_factory=list, description="Unordered actor pairs the route connects (empty: any pair)"
+    )
+
+
+class Sanction(_Model):
+    """A sanctions regime: flows of these goods to or from a target are sanctioned."""
+
+    targets: list[str] = Field(description="Actor codes whose trade in the goods is sanctioned")
+    goods: list[str] = Field(description="Sanctioned goods")
+    caps: dict[str, NonNeg] = Field(
+        default_factory=dict, description="Legal allowance to the targets per good [good unit/month]"
+    )
+    active: bool = Field(True, description="Whether the regime is in force at the start")
+    secondary: Share = Field(0.0, description="Strength of secondary sanctions on third parties [0-1]")
+
+
+class Enforcement(_Model):
+    """How enforcers turn budget into detection effort."""
+
+    effort_per_usd: NonNeg = Field(1e-8, description="Effort units bought per USD of budget [1/USD]")
+    monitoring: NonNeg = Field(1.0, description="Monitoring capacity multiplier (UN panel = 1) [-]")
+    adaptation: Share = Field(0.3, description="Speed at which effort follows observed flows [1/month]")
+    third_party_effort: NonNeg = Field(
+        2.0, description="Effort a fully compliant third party adds on routes through it [effort units]"
+    )
+
+
+class Compliance(_Model):
+    """Logistic compliance of a third party (China) with the sanctions regime."""
+
+    actor: str = Field("CHN", description="The third party")
+    intercept: float = Field(-1.5, description="Logit intercept [-]")
+    w_secondary: float = Field(6.0, description="Weight of exposure x secondary sanctions strength [-]")
+    w_closeness: float = Field(1.0, description="Weight of unease at the tie between the partners [-]")
+    w_ties: float = Field(2.0, description="Weight of the third party's mean tie to the partners [-]")
+    partners: tuple[str, str] = Field(("RUS", "PRK"), description="The partnership it watches")
+
+
+class War(_Model):
+    """Russia's war demand for artillery rounds."""
+
+    actor: str = Field("RUS", description="The belligerent")
+    fire_rate: NonNeg = Field(description="Rounds fired per day at the start [rounds/day]")
+    intensity: NonNeg = Field(1.0, description="Multiplier on the fire rate (events change it) [-]")
+    trend: float = Field(0.0, description="Change of the fire rate per year [1/year]")
+    noise_sd: NonNeg = Field(0.1, description="Month-to-month log-normal noise on demand [-]")
+    rounds_per_container: Annotated[float, Field(gt=0)] = Field(
+        450.0, description="Rounds per shipping container [rounds/container]"
+    )
+
+
+class Economy(_Model):
+    """Monthly GDP growth: trend + export lift - shortfall - sanction costs."""
+
+    export_lift: NonNeg = Field(0.5, description="Growth per unit of (export earnings / GDP) [-]")
+    shortfall_penalty: NonNeg = Field(0.01, description="Monthly growth lost at full unmet need [1/month]")
+    sanction_cost: NonNeg = Field(
+        0.002, description="Monthly growth lost per active regime targeting [1/month]"
+    )
+    noise_sd: NonNeg = Field(0.002, description="Monthly growth noise [1/month]")
+    production_noise_sd: NonNeg = Field(0.05, description="Log-normal noise on monthly production [-]")
+
+
+class Military(_Model):
+    """Technology absorption and Richardson-style capability dynamics."""
+
+    psi: NonNeg = Field(
+        0.0005, description="Technology absorbed per transfer unit received [1/transfer unit]"
+    )
+    adjustment: Share = Field(
+        0.05, description="Speed at which capability moves to its sustainable level [1/month]"
+    )
+    reaction: NonNeg = Field(
+        0.002, description="Richardson reaction: growth per unit of hostile capability [1/month]"
+    )
+
+
+class RouteChoice(_Model):
+    """Logit choice of route for sanctioned flows."""
+
+    scale: Annotated[float, Field(gt=0)] = Field(
+        0.05, description="Logit scale: cost difference (share of value) that changes odds by e [-]"
+    )
+    risk_aversion: NonNeg = Field(1.0, description="Weight of last month's detection probability [-]")
+
+
+class Payments(_Model):
+    """Settlement of bilateral balances."""
+
+    credit_limit: NonNeg = Field(
+        2.0, description="Arrears at which a seller's willingness halves [months of the seller's GDP]"
+    )
+
+
+class TieDynamics(_Model):
+    """Speeds of the forces on ties (all per month)."""
+
+    speed: Share = Field(0.1, description="Share of the gap to the tie target closed per month [1/month]")
+    trade_gain: NonNeg = Field(
+        0.3, description="Largest target lift from trade; half of it at trade worth 2% of the smaller GDP [-]"
+    )
+    shared_adversary: NonNeg = Field(0.3, description="Target lift when both are hostile to a third [-]")
+    treaty: NonNeg = Field(0.0, description="Treaty commitment between the partners [-]")
+    entrapment: NonNeg = Field(0.05, description="Target drop from the partner's war burden [-]")
+    abandonment: NonNeg = Field(0.3, description="Target drop at full unmet requests [-]")
+    noise_sd: NonNeg = Field(0.01, description="Monthly tie noise [-]")
+    willingness_midpoint: Tie = Field(0.0, description="Tie at which partners trade at half willingness [-]")
+    willingness_scale: Annotated[float, Field(gt=0)] = Field(
+        0.15, description="Logistic scale of trade willingness in the tie [-]"
+    )
+
+
+class AdaptivePolicy(_Model):
+    """The bloc escalates once detected flows cross a threshold, after a lag."""
+
+    enabled: bool = Field(False, description="Whether the bloc adapts")
+    threshold: NonNeg = Field(
+        5e7, description="Detected sanctioned value that triggers escalation [USD/month]"
+    )
+    lag: Annotated[int, Field(ge=0)] = Field(3, description="Months between trigger and escalation [months]")
+    budget_step: NonNeg = Field(0.5, description="Budget increase per escalation [share of current]")
+    secondary_step: Share = Field(0.1, description="Secondary sanctions strength added per escalation [-]")
+    max_escalations: Annotated[int, Field(ge=0)] = Field(3, description="Most escalations in a run")
+
+
+class Action(_Model):
+    """Changes an event makes to event-settable parameters (see docs/model.md)."""
+
+    set: dict[str, float] = Field(default_factory=dict, description="Parameter paths set to a value")
+    add: dict[str, float] = Field(default_factory=dict, description="Parameter paths changed by a delta")
+    scale: dict[str, float] = Field(
+        default_factory=dict, description="Parameter paths multiplied by a factor"
+    )
+
+
+class Event(Action):
+    """Something that happens at a date or when a condition first holds."""
+
+    name: str = Field(description="Event name, as written to the event log")
+    at: str | None = Field(None, description="Calendar month YYYY-MM at which it fires")
+    when: str | None = Field(None, description="Condition in the safe expression grammar")
+    description: str = Field("", description="What happened")
+
+    @field_validator("at")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        return None if value is None else _check_month(value)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Event:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("exactly one of 'at' (YYYY-MM) or 'when' (a condition)")
+        return self
+
+
+class Uncertainty(_Model):
+    """A parameter drawn per replicate (EMA Workbench's uncertainty)."""
+
+    low: float = Field(description="Lower bound")
+    high: float = Field(description="Upper bound")
+    dist: Literal["uniform", "loguniform"] = Field("uniform", description="Distribution between the bounds")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uncertainty:
+        if self.high < self.low:
+            raise ValueError("high >= low")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError("low > 0 for a loguniform distribution")
+        return self
+
+
+class Claim(_Model):
+    """An analyst's checkable prediction (scored by `sanctionsim check`)."""
+
+    id: str = Field(description="Short identifier")
+    text: str = Field(description="The claim in words")
+    expr: str = Field(description="Expression over windowed metric aggregates")
+    by: str = Field("", description="Who made it")
+
+
+class ScenarioConfig(_Model):
+    """A whole scenario file after `extends` and overrides are resolved."""
+
+    title: str = Field(description="One-line title")
+    description: str = Field("", description="What the scenario encodes")
+    claim: str = Field("", description="The quoted claim the scenario encodes")
+    by: str = Field("", description="Who made the claim")
+    start: str = Field(description="First simulated month [YYYY-MM]")
+    months: Annotated[int, Field(ge=1, le=240)] = Field(description="Horizon [months]")
+    runs: Annotated[int, Field(ge=1)] = Field(200, description="Default number of replicates")
+    seed: Annotated[int, Field(ge=0)] = Field(42, description="Default seed")
+    actors: dict[str, Actor] = Field(description="Actors keyed by upper-case code")
+    goods: dict[str, GoodParams] = Field(description="Valuation parameters per good")
+    routes: dict[str, Route] = Field(description="Channels for sanctioned goods and cash")
+    sanctions: dict[str, Sanction] = Field(default_factory=dict, description="Sanctions regimes")
+    enforcement: Enforcement = Field(default_factory=Enforcement)
+    compliance: Compliance = Field(default_factory=Compliance)
+    war: War
+    economy: Economy = Field(default_factory=Economy)
+    military: Military = Field(default_factory=Military)
+    route_choice: RouteChoice = Field(default_factory=RouteChoice)
+    payments: Payments = Field(default_factory=Payments)
+    tie_dynamics: TieDynamics = Field(default_factory=TieDynamics)
+    adaptive_policy: AdaptivePolicy = Field(default_factory=AdaptivePolicy)
+    events: list[Event] = Field(default_factory=list)
+    uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
+    claims: list[Claim] = Field(default_factory=list)
+    reporting: dict[str, Share] = Field(
+        default_factory=dict,
+        description="Share of a pair's open trade in customs statistics, keyed 'A-B' (default 1) [0-1]",
+    )
+    sources: dict[str, str] = Field(default_factory=dict, description="Parameter path -> source")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        return _check_month(value)
+
+    @model_validator(mode="after")
+    def _references(self) -> ScenarioConfig:
+        codes = set(self.actors)
+        if len(codes) < 2:
+            raise ValueError("at least two actors")
+        for code, actor in self.actors.items():
+            for other in actor.ties:
+                if other not in codes or other == code:
+                    raise ValueError(
+                        f"actors.{code}.ties.{other}: another actor's code, one of {sorted(codes)}"
+                    )
+        for g in GOOD_NAMES:
+            if g not in self.goods:
+                raise ValueError(f"goods.{g}: valuation parameters for every good ({', '.join(GOOD_NAMES)})")
+        for name, route in self.routes.items():
+            for pair in route.pairs:
+                for code in pair:
+                    if code not in codes:
+                        raise ValueError(
+                            f"routes.{name}.pairs: actor codes, one of {sorted(codes)}; got {code}"
+                        )
+            for g in route.goods:
+                if g not in GOOD_NAMES:
+                    raise ValueError(f"routes.{name}.goods: goods, one of {', '.join(GOOD_NAMES)}; got {g}")
+            if route.via is not None and route.via not in codes:
+                raise ValueError(f"routes.{name}.via: an actor code, one of {sorted(codes)}")
+        for name, regime in self.sanctions.items():
+            for code in regime.targets:
+                if code not in codes:
+                    raise ValueError(f"sanctions.{name}.targets: actor codes, one of {sorted(codes)}")
+            for g in [*regime.goods, *regime.caps]:
+                if g not in GOOD_NAMES:
+                    raise ValueError(f"sanctions.{name}.goods: goods, one of {', '.join(GOOD_NAMES)}")
+        for key in self.reporting:
+            pair = key.split("-")
+            if len(pair) != 2 or not set(pair) <= codes:
+                raise ValueError(f"reporting.{key}: a pair of actor codes written A-B, from {sorted(codes)}")
+        for role in (self.war.actor, self.compliance.actor, *self.compliance.partners):
+            if role not in codes:
+                raise ValueError(f"war/compliance actor {role!r}: one of {sorted(codes)}")
+        return self

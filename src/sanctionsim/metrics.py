@@ -76,7 +76,12 @@ GLOBAL_METRICS: tuple[Metric, ...] = (
     Metric("compliance_chn", "share", "China's compliance with the sanctions regime, in [0, 1]", 1),
     Metric("enforcement_effort", "effort units", "Enforcers' total interdiction effort", 0),
     Metric("enforcement_cost", "USD/month", "Enforcers' spending on monitoring and interdiction", -1, True),
-    Metric("munitions_sufficiency_rus", "ratio", "Russia's shells available / shells needed this month", -1),
+    Metric(
+        "munitions_sufficiency_rus",
+        "ratio",
+        "Russia's shell supply (production + imports) / need this month",
+        -1,
+    ),
     Metric("war_demand_rus", "rounds/month", "Russia's artillery need this month", 0),
     Metric(
         "threat_index", "index", "Capability of the RUS-PRK partnership weighted by its tie, vs the bloc", -1
@@ -96,6 +101,20 @@ GLOBAL_METRICS: tuple[Metric, ...] = (
     ),
     Metric("arrears_rus_prk", "USD", "Unsettled Russia-DPRK balance (owed to the creditor)", 1),
     Metric("prk_arms_earnings", "USD/month", "Value of arms and labour DPRK delivered abroad", -1, True),
+)
+
+#: The headline outcomes: summary tables, default figures and comparisons use these.
+KEY_METRICS: tuple[str, ...] = (
+    "shells_prk_to_rus",
+    "oil_rus_to_prk",
+    "workers_prk_in_rus",
+    "tech_prk",
+    "leakage_ratio",
+    "compliance_chn",
+    "munitions_sufficiency_rus",
+    "gdp_growth_prk",
+    "tie_rus_prk",
+    "threat_index",
 )
 
 # Metrics built per actor, with {actor} the lower-case actor code.
@@ -180,4 +199,4 @@ def unknown_metric_message(name: str, known: Sequence[str]) -> str:
     return f"unknown metric {name!r}.{hint} Known metrics: {', '.join(known)}"
 
 
-__all__ = ["GOOD_NAMES", "Metric", "describe", "metric_names", "unknown_metric_message"]
+__all__ = ["GOOD_NAMES", "KEY_METRICS", "Metric", "describe", "metric_names", "unknown_metric_message"]

@@ -165,6 +165,7 @@ def simulate(
         start=cfg.start,
         command=command if command is not None else " ".join(sys.argv),
     )
+    manifest["actors"] = list(cfg.actors)
     manifest["scenario_path"] = str(sc.path)
     manifest["overrides"] = list(overrides)
     manifest["batch_size"] = len(parts[0])

@@ -15,24 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.plotting.flows import plot_flows
 from sanctionsim.plotting.style import ResultsLike, axis_label, quantile_bands, save
 from sanctionsim.plotting.ties import plot_ties
 from sanctionsim.plotting.timeseries import plot_metrics
-
-#: Metrics drawn by :func:`plot_all` when none are given.
-KEY_METRICS: list[str] = [
-    "shells_prk_to_rus",
-    "oil_rus_to_prk",
-    "workers_prk_in_rus",
-    "tech_prk",
-    "leakage_ratio",
-    "compliance_chn",
-    "munitions_sufficiency_rus",
-    "gdp_growth_prk",
-    "tie_rus_prk",
-    "threat_index",
-]
 
 
 def plot_all(results: ResultsLike, *, out_dir: Path, metrics: Sequence[str] | None = None) -> list[Path]:

@@ -67,23 +67,10 @@ class ResultsLike(Protocol):
 
 
 def actors_of(results: ResultsLike) -> list[str]:
-    """Return the actor codes of a run, in scenario order.
+    """Return the actor codes of a run, in scenario order (see :func:`sanctionsim.results.actors_of`)."""
+    from sanctionsim.results import actors_of as manifest_actors
 
-    Args:
-        results: A results object whose ``manifest["config"]["actors"]`` maps
-            actor codes to their settings.
-
-    Returns:
-        The actor codes, upper case (``["RUS", "PRK", "CHN", "BLOC"]``).
-
-    Raises:
-        ValueError: If the manifest has no actors.
-    """
-    config = results.manifest.get("config") or {}
-    actors = config.get("actors") if isinstance(config, Mapping) else None
-    if not actors:
-        raise ValueError("results manifest has no config.actors; cannot resolve metric names")
-    return [str(code).upper() for code in actors]
+    return manifest_actors(results.manifest)
 
 
 def runs_of(results: ResultsLike) -> int:

@@ -6,9 +6,10 @@ See :mod:`sanctionsim.results.store` and docs/architecture.md ("Results").
 from sanctionsim.results.store import (
     Results,
     ResultsWriter,
+    actors_of,
     build_manifest,
     load_results,
     write_results,
 )
 
-__all__ = ["Results", "ResultsWriter", "build_manifest", "load_results", "write_results"]
+__all__ = ["Results", "ResultsWriter", "actors_of", "build_manifest", "load_results", "write_results"]

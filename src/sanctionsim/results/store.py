@@ -52,6 +52,7 @@ __all__ = [
     "TABLES",
     "Results",
     "ResultsWriter",
+    "actors_of",
     "build_manifest",
     "load_results",
     "write_results",
@@ -102,6 +103,18 @@ _KEY_NAMES = tuple(f.name for f in KEY_FIELDS)
 _VERSIONED_PACKAGES = ("sanctionsim", "mesa", "numpy", "pandas", "pyarrow")
 
 
+def actors_of(manifest: Mapping[str, Any]) -> list[str]:
+    """Actor codes of a run in scenario order, from its manifest.
+
+    Raises:
+        ValueError: If the manifest records no actors.
+    """
+    actors = manifest.get("actors") or list((manifest.get("config") or {}).get("actors") or [])
+    if not actors:
+        raise ValueError("manifest records no actors (expected 'actors' or 'config.actors')")
+    return list(actors)
+
+
 @dataclass(eq=False)
 class Results:
     """The output of one run: three tables and the manifest that describes them.
@@ -126,6 +139,11 @@ class Results:
     events: pd.DataFrame
     manifest: dict[str, Any]
     path: Path | None = None
+
+    @property
+    def actors(self) -> list[str]:
+        """Actor codes of the run, in scenario order (metric names for pairs follow it)."""
+        return actors_of(self.manifest)
 
     def __repr__(self) -> str:
         scenario = self.manifest.get("scenario", "?")

@@ -1,0 +1,21 @@
+"""The ``sanctionsim`` command: a typer app with one module per group of commands."""
+
+from __future__ import annotations
+
+import typer
+
+from sanctionsim.cli import run
+
+app = typer.Typer(
+    name="sanctionsim",
+    help="Agent-based simulator of sanctions and alliances.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+run.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``sanctionsim`` script."""
+    app()

@@ -1,0 +1,108 @@
+"""``sanctionsim run`` and ``sanctionsim plot``: an ensemble in, a results folder and figures out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sanctionsim.analysis.summary import summarize
+from sanctionsim.cli.common import console, fmt, handle_errors, print_json, progress_bar
+from sanctionsim.experiments.ensemble import prepare, simulate
+from sanctionsim.metrics import KEY_METRICS
+from sanctionsim.results import load_results
+
+RESULTS_ROOT = Path("results")
+
+Runs = Annotated[int | None, typer.Option("--runs", "-n", help="Replicates (default: the scenario's runs).")]
+Seed = Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's seed).")]
+Months = Annotated[int | None, typer.Option("--months", "-m", help="Horizon in months.")]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a value: a.b.c=value (repeatable).", show_default=False),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+Workers = Annotated[int | None, typer.Option("--workers", "-w", help="Local processes (default: CPU count).")]
+
+
+def default_out(name: str) -> Path:
+    """``results/<scenario>-<UTC timestamp>`` for a scenario name."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return RESULTS_ROOT / f"{name.replace('/', '-')}-{stamp}"
+
+
+@handle_errors
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    runs: Runs = None,
+    seed: Seed = None,
+    months: Months = None,
+    set_: Sets = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (must not exist).")] = None,
+    workers: Workers = None,
+    json_: Json = False,
+) -> None:
+    """Run a scenario as a Monte Carlo ensemble and write a results folder."""
+    sc = prepare(scenario, overrides=set_ or [], runs=runs, seed=seed, months=months)
+    target = out or default_out(sc.name)
+    if target.exists():
+        raise FileExistsError(f"{target}: results folder exists; pass another --out")
+    with progress_bar(f"{sc.name}: {sc.config.runs} runs", enabled=not json_) as update:
+        results = simulate(sc, out=target, workers=workers, progress=update, command=sys.argv)
+    table = summarize(results.metrics, KEY_METRICS, results.actors)
+    if json_:
+        print_json(
+            {
+                "results": str(target),
+                "scenario": sc.name,
+                "runs": sc.config.runs,
+                "seed": sc.config.seed,
+                "months": sc.config.months,
+                "summary": table.set_index("metric").to_dict(orient="index"),
+            }
+        )
+        return
+    view = Table(title=f"{sc.name}: {sc.config.runs} runs, seed {sc.config.seed}, {sc.config.months} months")
+    for col in ("metric", "stat", "unit"):
+        view.add_column(col)
+    for col in ("median", "10%", "90%"):
+        view.add_column(col, justify="right")
+    for row in table.itertuples():
+        view.add_row(row.metric, row.stat, row.unit, fmt(row.median), fmt(row.p10), fmt(row.p90))
+    console.print(view)
+    console.print(f"results: {target}")
+
+
+@handle_errors
+def plot_command(
+    results: Annotated[Path, typer.Argument(help="Results folder written by `sanctionsim run`.")],
+    metrics: Annotated[
+        list[str] | None,
+        typer.Option("--metrics", help="Metrics to plot (repeatable; default: key metrics)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for the PNGs (default: RESULTS/figures).")
+    ] = None,
+    json_: Json = False,
+) -> None:
+    """Write figures of a results folder: metrics with bands, flows by good and route, ties."""
+    from sanctionsim.plotting import plot_all
+
+    res = load_results(results)
+    names = [m for item in metrics or [] for m in item.split(",") if m] or None
+    paths = plot_all(res, out_dir=out or results / "figures", metrics=names)
+    if json_:
+        print_json({"figures": [str(p) for p in paths]})
+        return
+    for p in paths:
+        console.print(str(p))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` and ``plot`` to the app."""
+    app.command("run")(run_command)
+    app.command("plot")(plot_command)

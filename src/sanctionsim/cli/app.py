@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sanctionsim.cli import run
+from sanctionsim.cli import compare, run, scenarios
 
 app = typer.Typer(
     name="sanctionsim",
@@ -14,6 +14,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 run.register(app)
+compare.register(app)
+scenarios.register(app)
 
 
 def main() -> None:

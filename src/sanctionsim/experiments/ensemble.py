@@ -10,6 +10,7 @@ flat and the folder is the same whatever the executor.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -67,7 +68,10 @@ def prepare(
             name=scenario.name,
             config_hash=compute_config_hash(resolved),
         )
-    SanctionsModel(config=scenario.config, replicates=[0])  # validates events against the model
+    try:
+        SanctionsModel(config=scenario.config, replicates=[0])  # validates events against the model
+    except ValueError as err:
+        raise ValueError(f"{scenario.path}: {err}") from None
     return scenario
 
 
@@ -113,7 +117,8 @@ def _execute(
         for p in parts:
             yield run_batch(config, seed, list(p))
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+    context = multiprocessing.get_context("forkserver")  # fork() from a threaded parent may deadlock
+    with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context) as pool:
         futures = [pool.submit(run_batch, config, seed, list(p)) for p in parts]
         for f in futures:
             yield f.result()

@@ -99,11 +99,11 @@ class SanctionsModel(mesa.Model):
         for i, c in enumerate(self.codes):
             for k, name in enumerate(GOOD_NAMES):
                 self.stock[:, i, k] = p.get(f"actors.{c}.goods.{name}.stock", 0.0)
-        self.gdp = np.stack([p[f"actors.{c}.gdp"] / 12.0 for c in self.codes], axis=1)  # USD/month
+        self.gdp = self.actor_param("gdp") / 12.0  # USD/month
         self.gdp_history: list[np.ndarray] = [self.gdp.copy()]
-        self.tech = np.stack([p[f"actors.{c}.tech"] for c in self.codes], axis=1)
+        self.tech = self.actor_param("tech").copy()
         self.tech0 = self.tech.copy()
-        self.capability = np.stack([p[f"actors.{c}.capability"] for c in self.codes], axis=1)
+        self.capability = self.actor_param("capability").copy()
         self.capability0 = self.capability.copy()
         self.ties = np.zeros((r, n, n))
         for i, a in enumerate(self.codes):
@@ -157,6 +157,10 @@ class SanctionsModel(mesa.Model):
             self.step()
 
     # --------------------------------------------------------------- helpers
+    def actor_param(self, field: str) -> np.ndarray:
+        """Read-only (R, N) array of ``actors.<CODE>.<field>`` over actors in scenario order."""
+        return self.params.stack(tuple(f"actors.{c}.{field}" for c in self.codes))
+
     def date(self, month: int) -> pd.Timestamp:
         """First day of simulated month ``month``."""
         return (self.start + month).to_timestamp()

@@ -57,6 +57,8 @@ class ParamTable:
         r = len(streams.replicates)
         self.codes = list(config.actors)
         self._values: dict[str, np.ndarray] = {}
+        self._stacks: dict[tuple[tuple[str, ...], float], np.ndarray] = {}
+        self.n_replicates = r
         for section in _SECTIONS:
             for path, value in _leaves(section, data[section]):
                 if ".ties." in path:
@@ -101,6 +103,21 @@ class ParamTable:
 
     def __setitem__(self, path: str, value: np.ndarray) -> None:
         self._values[path] = value
+        self._stacks.clear()
+
+    def stack(self, paths: tuple[str, ...], default: float = 0.0) -> np.ndarray:
+        """Read-only (R, len(paths)) array of several parameters; missing paths give ``default``.
+
+        Cached until a parameter changes, since submodels ask for the same stacks every month.
+        """
+        key = (paths, default)
+        arr = self._stacks.get(key)
+        if arr is None:
+            cols = [np.broadcast_to(self._values.get(p, default), (self.n_replicates,)) for p in paths]
+            arr = np.stack(cols, axis=1).astype(float)
+            arr.flags.writeable = False
+            self._stacks[key] = arr
+        return arr
 
     def get(self, path: str, default: float) -> np.ndarray | float:
         """Return the array at ``path``, or ``default`` when the path does not exist."""

@@ -40,6 +40,26 @@ class GroupSum:
         return out
 
 
+class RouteSet:
+    """The sanctioned combos of one kind (physical goods or cash), with their index arithmetic.
+
+    Args:
+        structure: The structure whose combos to take.
+        cash: Take cash combos (payment channels) or physical ones.
+    """
+
+    def __init__(self, structure: Structure, *, cash: bool) -> None:
+        s = structure
+        self.sel = (s.combo_route > 0) & (s.combo_is_cash == cash)
+        self.pg = s.combo_pg[self.sel]
+        self.route = s.combo_route[self.sel]
+        self.good = s.combo_good[self.sel]
+        self.pgs, self.pos = np.unique(self.pg, return_inverse=True)  # distinct pair-goods, and each combo's
+        self.elig = s.elig[:, self.pgs]  # (K, U)
+        self.routes = np.unique(self.route)
+        self.by_route = GroupSum(self.route, s.k)
+
+
 class Structure:
     """Index arithmetic shared by the submodels.
 
@@ -73,6 +93,7 @@ class Structure:
                     elig[kk, ia, ib, gg] = True
                     elig[kk, ib, ia, gg] = True
         self.elig = elig.reshape(k, n * n * g)
+        self.route_goods = [np.flatnonzero(elig[kk].any(axis=(0, 1))) for kk in range(k)]
         # flow combos
         pg_open = [(i * n + j) * g + gg for i in range(n) for j in range(n) if i != j for gg in range(g)]
         combos = [(pg, 0) for pg in pg_open]
@@ -90,6 +111,8 @@ class Structure:
         self.by_dst = GroupSum(self.combo_dst * g + self.combo_good, n * g)
         self.by_pair = GroupSum(self.combo_src * n + self.combo_dst, n * n)
         self.combo_is_cash = self.combo_good == CASH
+        self.goods_routes = RouteSet(self, cash=False)
+        self.cash_routes = RouteSet(self, cash=True)
         # share of open trade that customs statistics record (config.reporting, default 1)
         reported = np.ones((n, n))
         for key, share in config.reporting.items():

@@ -255,6 +255,15 @@ class Event(Action):
     def _month(cls, value: str | None) -> str | None:
         return None if value is None else _check_month(value)
 
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            from sanctionsim.scenario.expressions import parse
+
+            parse(value, functions={})  # no function calls in conditions
+        return value
+
     @model_validator(mode="after")
     def _one_trigger(self) -> Event:
         if (self.at is None) == (self.when is None):

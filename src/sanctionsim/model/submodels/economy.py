@@ -38,7 +38,7 @@ def update(model: SanctionsModel, prod: Production, deal: Deals, flows: MonthFlo
     s, p = model.structure, model.params
     sold = s.by_pair(flows.delivered_value() * ~s.combo_is_cash).reshape(model.n_replicates, s.n, s.n)
     exports = sold.sum(axis=2)
-    uv = np.stack([p[f"goods.{g}.unit_value"] for g in GOOD_NAMES], axis=1)[:, None, :]
+    uv = p.stack(tuple(f"goods.{g}.unit_value" for g in GOOD_NAMES))[:, None, :]
     uv = np.where(np.arange(s.g) == CASH, 0.0, uv)
     met = np.where(s.perishable, model.stock, prod.consumed)  # labour: what is at hand this month
     unmet = np.maximum(0.0, prod.need - met)
@@ -48,7 +48,7 @@ def update(model: SanctionsModel, prod: Production, deal: Deals, flows: MonthFlo
     targeted = np.zeros((model.n_replicates, s.n))
     for r_i, regime in enumerate(s.regimes):
         targeted += p[f"sanctions.{regime}.active"][:, None] * s.regime_targets[r_i][None, :]
-    trend = np.stack([p[f"actors.{c}.trend_growth"] for c in s.codes], axis=1)
+    trend = model.actor_param("trend_growth")
     z = model.streams.normal("economy", t, s.n)
     growth = (
         trend / 12.0

@@ -48,26 +48,22 @@ def settle(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> Pay
     cash = model.stock[:, :, CASH]
     total_by_payer = owed.sum(axis=1)  # (R, j)
     afford = np.minimum(1.0, cash / np.maximum(total_by_payer, _EPS))
-    pay = owed * afford[:, None, :]  # amount j sends to i
-    qty = np.zeros((r, n, n, g))
-    qty[:, :, :, CASH] = pay.transpose(0, 2, 1)  # flow src=j -> dst=i
+    send = (owed * afford[:, None, :]).transpose(0, 2, 1)  # send[j, i]: cash flow src=j -> dst=i
     sanc = deal.sanctioned_mask[:, :, :, CASH]
-    legal = qty[..., CASH] * (1.0 - sanc)
-    cash_combos = s.combo_is_cash & (s.combo_route == 0)
-    pg = s.combo_pg[cash_combos]
-    legal_flat = np.zeros((r, n * n * g))
-    legal_flat.reshape(r, n, n, g)[..., CASH] = legal
-    flows.shipped[:, cash_combos] += legal_flat[:, pg]
-    flows.delivered[:, cash_combos] += legal_flat[:, pg]
-    flows.value[:, cash_combos] += legal_flat[:, pg]
-    sanctioned = np.zeros((r, n, n, g))
-    sanctioned[..., CASH] = qty[..., CASH] * sanc
-    routes.route_sanctioned(
-        model, sanctioned.reshape(r, -1), np.ones((r, n * n * g)), t, model.p_detect, flows
-    )
-    cash_mask = s.combo_is_cash
-    routes.move_goods(model, flows, cash_mask)  # cash combos are filled only in this step
-    paid = s.by_pair(flows.delivered * cash_mask).reshape(r, n, n).transpose(0, 2, 1)  # paid[i, j]: j paid i
+    open_cash = s.combo_is_cash & (s.combo_route == 0)
+    src, dst = s.combo_src[open_cash], s.combo_dst[open_cash]
+    legal = send[:, src, dst] * (1.0 - sanc[:, src, dst])
+    flows.shipped[:, open_cash] += legal
+    flows.delivered[:, open_cash] += legal
+    flows.value[:, open_cash] += legal
+    pgs = s.cash_routes.pgs
+    src, dst = pgs // (n * g), (pgs // g) % n
+    sanctioned = send[:, src, dst] * sanc[:, src, dst]
+    routes.route_sanctioned(model, sanctioned, np.ones_like(sanctioned), t, flows, cash=True)
+    routes.move_goods(model, flows)  # goods shipped in steps 5-6 and cash paid now
+    paid = (
+        s.by_pair(flows.delivered * s.combo_is_cash).reshape(r, n, n).transpose(0, 2, 1)
+    )  # paid[i, j]: j paid i
     model.arrears = np.maximum(0.0, net - paid)
     routes.update_enforcement(model, flows)
     return Payments(bill=bill, barter=barter, cash_delivered=paid)

@@ -27,20 +27,8 @@ class Production:
 
 
 def _matrix(model: SanctionsModel, field: str) -> np.ndarray:
-    p = model.params
-    return np.stack(
-        [
-            np.stack(
-                [
-                    np.broadcast_to(p.get(f"actors.{c}.goods.{g}.{field}", 0.0), (model.n_replicates,))
-                    for g in GOOD_NAMES
-                ],
-                axis=1,
-            )
-            for c in model.codes
-        ],
-        axis=1,
-    ).astype(float)
+    paths = tuple(f"actors.{c}.goods.{g}.{field}" for c in model.codes for g in GOOD_NAMES)
+    return model.params.stack(paths).reshape(model.n_replicates, len(model.codes), len(GOOD_NAMES)).copy()
 
 
 def produce_and_consume(model: SanctionsModel, t: int) -> Production:
@@ -55,8 +43,8 @@ def produce_and_consume(model: SanctionsModel, t: int) -> Production:
     z = model.streams.normal("production", t, s.n * s.g).reshape(model.n_replicates, s.n, s.g)
     sd = p["economy.production_noise_sd"][:, None, None]
     produced *= np.exp(sd * z - 0.5 * sd**2)
-    income = np.stack([p[f"actors.{c}.fx_income_share"] for c in model.codes], axis=1)
-    spending = np.stack([p[f"actors.{c}.fx_import_share"] for c in model.codes], axis=1)
+    income = model.actor_param("fx_income_share")
+    spending = model.actor_param("fx_import_share")
     produced[:, :, CASH] = income * model.gdp
     need[:, :, CASH] = spending * model.gdp
     # war demand: rounds/day * days, trend, intensity, log-normal noise

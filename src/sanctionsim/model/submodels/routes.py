@@ -26,9 +26,8 @@ _EPS = 1e-9
 
 
 def _route_param(model: SanctionsModel, field: str, default: float = 0.0) -> np.ndarray:
-    cols = [np.full(model.n_replicates, default)]
-    cols += [model.params[f"routes.{name}.{field}"] for name in model.structure.routes[1:]]
-    return np.stack(cols, axis=1)  # (R, K)
+    paths = ("", *(f"routes.{name}.{field}" for name in model.structure.routes[1:]))
+    return model.params.stack(paths, default)  # (R, K); "" is the open route
 
 
 def detection(model: SanctionsModel) -> np.ndarray:
@@ -62,65 +61,67 @@ def capacity(model: SanctionsModel) -> np.ndarray:
 
 
 def route_sanctioned(
-    model: SanctionsModel, qty: np.ndarray, price: np.ndarray, t: int, p_detect: np.ndarray, flows: MonthFlows
+    model: SanctionsModel, qty: np.ndarray, price: np.ndarray, t: int, flows: MonthFlows, *, cash: bool
 ) -> None:
-    """Route sanctioned quantities (R, PG) onto their eligible routes and interdict; fill ``flows``."""
+    """Route sanctioned goods or cash onto eligible routes and interdict; fill ``flows``.
+
+    Args:
+        model: The model.
+        qty: Sanctioned quantities, (R, U) over the route set's pair-goods (``RouteSet.pgs``).
+        price: Unit prices, (R, U) likewise.
+        t: The month.
+        flows: This month's flows, filled in place.
+        cash: Route cash on payment channels (True) or goods on physical routes.
+    """
     s, p = model.structure, model.params
-    sel = s.combo_route > 0
-    if qty.max(initial=0.0) <= 0.0:
+    rs = s.cash_routes if cash else s.goods_routes
+    if not len(rs.pg) or qty.max(initial=0.0) <= 0.0:
         return
-    scale = p["route_choice.scale"][:, None]
+    cost = _route_param(model, "cost") + _route_param(model, "markup")
     util = (
-        -(
-            _route_param(model, "cost")
-            + _route_param(model, "markup")
-            + p["route_choice.risk_aversion"][:, None] * model.detect_prob
-        )
-        / scale
+        -(cost + p["route_choice.risk_aversion"][:, None] * model.detect_prob)
+        / p["route_choice.scale"][:, None]
     )
     expu = np.exp(util - util.max(axis=1, keepdims=True))  # (R, K)
     expu[:, 0] = 0.0
-    denom = (expu[:, :, None] * s.elig[None, :, :]).sum(axis=1)  # (R, PG)
-    pg, k = s.combo_pg[sel], s.combo_route[sel]
-    share = expu[:, k] / np.maximum(denom[:, pg], _EPS)
-    val = qty[:, pg] * price[:, pg] * share  # (R, Cs) value wanted on each route
-    load = _route_sum(model, val, sel)  # (R, K)
-    fill = np.minimum(1.0, capacity(model) / np.maximum(load, _EPS))
+    denom = (expu[:, :, None] * rs.elig[None, :, :]).sum(axis=1)  # (R, U)
+    k, pos = rs.route, rs.pos
+    unit_price = price[:, pos]
+    share = expu[:, k] / np.maximum(denom[:, pos], _EPS)
+    val = qty[:, pos] * unit_price * share  # (R, Cs) value wanted on each route
+    fill = np.minimum(1.0, capacity(model) / np.maximum(rs.by_route(val), _EPS))
     shipped_val = val * fill[:, k]
-    shipped = shipped_val / np.maximum(price[:, pg], _EPS)
-    route_val = _route_sum(model, shipped_val, sel)
-    lots = np.maximum(1.0, route_val / _route_param(model, "lot_value", 1.0))
-    m = p_detect * _route_param(model, "seize_share")
-    g = s.combo_good[sel]
+    shipped = shipped_val / np.maximum(unit_price, _EPS)
+    lots = np.maximum(1.0, rs.by_route(shipped_val) / _route_param(model, "lot_value", 1.0))
+    m = model.p_detect * _route_param(model, "seize_share")
     z = np.zeros((model.n_replicates, s.k, s.g))
-    for kk in np.unique(s.combo_route[sel]):
-        z[:, kk, :] = model.streams.normal(f"route:{s.routes[kk]}", t, s.g)
-    frac = np.clip(m[:, k] + np.sqrt(m[:, k] * (1.0 - m[:, k]) / lots[:, k]) * z[:, k, g], 0.0, 1.0)
+    for kk in rs.routes:  # one normal per good the route can carry: a fixed count each month
+        carried = s.route_goods[kk]
+        z[:, kk, carried] = model.streams.normal(f"route:{s.routes[kk]}", t, len(carried))
+    frac = np.clip(m[:, k] + np.sqrt(m[:, k] * (1.0 - m[:, k]) / lots[:, k]) * z[:, k, rs.good], 0.0, 1.0)
     interdicted = shipped * frac
+    sel = rs.sel
     flows.shipped[:, sel] += shipped
     flows.interdicted[:, sel] += interdicted
     flows.delivered[:, sel] += shipped - interdicted
     flows.value[:, sel] += shipped_val
-    flows.detected_value[:, sel] += shipped_val * p_detect[:, k]
+    flows.detected_value[:, sel] += shipped_val * model.p_detect[:, k]
 
 
-def _route_sum(model: SanctionsModel, values: np.ndarray, sel: np.ndarray) -> np.ndarray:
-    full = np.zeros((values.shape[0], len(sel)))
-    full[:, sel] = values
-    return model.structure.by_route(full)
-
-
-def move_goods(model: SanctionsModel, flows: MonthFlows, mask: np.ndarray) -> None:
-    """Take shipped goods from senders and give delivered goods to receivers (combos in ``mask``)."""
+def move_goods(model: SanctionsModel, flows: MonthFlows) -> None:
+    """Take shipped goods and cash from senders and give what was delivered to receivers."""
     s = model.structure
-    sent = s.by_src(flows.shipped * mask)
-    recv = s.by_dst(flows.delivered * mask)
+    sent = s.by_src(flows.shipped)
+    recv = s.by_dst(flows.delivered)
     shape = model.stock.shape
     model.stock = model.stock - sent.reshape(shape) + recv.reshape(shape)
 
 
 def ship(model: SanctionsModel, deal: Deals, t: int) -> MonthFlows:
-    """Ship this month's goods: legal deals on the open route, sanctioned ones on covert routes."""
+    """Ship this month's goods: legal deals on the open route, sanctioned ones on covert routes.
+
+    Stocks change once all of the month's flows are known, after payments (step 7).
+    """
     from sanctionsim.model.model import MonthFlows
 
     s = model.structure
@@ -134,8 +135,8 @@ def ship(model: SanctionsModel, deal: Deals, t: int) -> MonthFlows:
     flows.shipped[:, op] = legal[:, pg]
     flows.delivered[:, op] = legal[:, pg]
     flows.value[:, op] = legal[:, pg] * price[:, pg]
-    route_sanctioned(model, deal.sanctioned.reshape(r, -1), price, t, model.p_detect, flows)
-    move_goods(model, flows, ~s.combo_is_cash)
+    pgs = s.goods_routes.pgs
+    route_sanctioned(model, deal.sanctioned.reshape(r, -1)[:, pgs], price[:, pgs], t, flows, cash=False)
     return flows
 
 

@@ -40,7 +40,7 @@ class Deals:
 
 
 def _goods_param(model: SanctionsModel, field: str) -> np.ndarray:
-    return np.stack([model.params[f"goods.{g}.{field}"] for g in GOOD_NAMES], axis=1)  # (R, G)
+    return model.params.stack(tuple(f"goods.{g}.{field}" for g in GOOD_NAMES))  # (R, G)
 
 
 def valuation(model: SanctionsModel) -> np.ndarray:
@@ -72,13 +72,13 @@ def sanctioned_mask(model: SanctionsModel) -> np.ndarray:
     s, p = model.structure, model.params
     if not s.regimes:
         return np.zeros((model.n_replicates, s.n, s.n, s.g))
-    active = np.stack([p[f"sanctions.{r}.active"] for r in s.regimes], axis=1)  # (R, S)
+    active = p.stack(tuple(f"sanctions.{r}.active" for r in s.regimes))  # (R, S)
     return (active[:, :, None, None, None] * s.regime_mask[None]).max(axis=1)
 
 
 def risk_acceptance(model: SanctionsModel) -> np.ndarray:
     """Share of a sanctioned deal both sides accept, shape (R, N, N)."""
-    rt = np.stack([model.params[f"actors.{c}.risk_tolerance"] for c in model.codes], axis=1)
+    rt = model.actor_param("risk_tolerance")
     comp = np.zeros_like(rt)
     comp[:, model.structure.compliance_actor] = model.compliance
     tol = rt * (1.0 - comp)

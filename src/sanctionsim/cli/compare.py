@@ -1,0 +1,132 @@
+"""``sanctionsim compare`` and ``sanctionsim report``: paired policy effects, and a report of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.run import RESULTS_ROOT, Json, Months, Runs, Seed, Sets, Workers
+from sanctionsim.experiments.compare import compare, format_effect
+
+Metrics = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metrics",
+        help="Metrics to compare: m1,m2 or repeatable (default: the key metrics).",
+        show_default=False,
+    ),
+]
+
+
+def default_compare_out() -> Path:
+    """``results/compare-<UTC timestamp>``."""
+    return RESULTS_ROOT / f"compare-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    names = [m.strip() for item in values or [] for m in item.split(",") if m.strip()]
+    return names or None
+
+
+@handle_errors
+def compare_command(
+    base: Annotated[Path, typer.Argument(help="Base scenario YAML file.")],
+    others: Annotated[list[Path], typer.Argument(help="Policy scenario YAML files (one or more).")],
+    runs: Runs = None,
+    seed: Seed = None,
+    months: Months = None,
+    metrics: Metrics = None,
+    set_: Sets = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Comparison folder (must not exist; default results/compare-<UTC>)."
+        ),
+    ] = None,
+    workers: Workers = None,
+    json_: Json = False,
+) -> None:
+    """Run policies against a base with common random numbers and report paired differences.
+
+    Every scenario runs with the same seed and replicates, so replicate i of each differs from
+    replicate i of the base only where the policy acts. For each metric and policy the table gives
+    the median and 90% interval of the per-replicate differences, the relative change and the share
+    of replicates in which the difference lies in the metric's good direction.
+    """
+    target = out or default_compare_out()
+    if target.exists():
+        raise FileExistsError(f"{target}: comparison folder exists; pass another --out")
+    with progress_bar(f"compare: {1 + len(others)} scenarios", enabled=not json_) as update:
+        cmp = compare(
+            base,
+            others,
+            runs=runs,
+            seed=seed,
+            months=months,
+            metrics=_split(metrics),
+            overrides=set_ or [],
+            out=target,
+            workers=workers,
+            progress=update,
+            command=sys.argv,
+        )
+    if json_:
+        print_json({"comparison": str(target), **cmp.to_dict()})
+        return
+    m = cmp.manifest
+    view = Table(
+        title=(
+            f"Paired differences vs {cmp.base}: {m.get('runs')} runs, seed {m.get('seed')}, "
+            f"{m.get('months')} months from {m.get('start')}"
+        )
+    )
+    view.add_column("scenario", overflow="fold")
+    view.add_column("metric", overflow="fold")
+    for col in ("median diff", "90% interval", "relative change", "P(good)"):
+        view.add_column(col, justify="right")
+    for row in cmp.effects.to_dict(orient="records"):
+        f = format_effect(row)
+        view.add_row(
+            str(row["scenario"]),
+            f"{row['metric']} ({row['stat']}, {row['unit']})",
+            f["median_diff"],
+            f["interval"],
+            f["rel_change"],
+            f"{row['p_label']} {f['p_good']}",
+        )
+    console.print(view)
+    console.print(f"comparison: {target}")
+
+
+@handle_errors
+def report_command(
+    results: Annotated[
+        list[Path],
+        typer.Argument(help="A comparison folder, or results folders (the first is the base)."),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Report file, .html or .md (default: RESULTS[0]/report.html)."),
+    ] = None,
+    json_: Json = False,
+) -> None:
+    """Write a report (HTML with embedded figures, or Markdown): runs, effects, figures, storylines."""
+    from sanctionsim.report import build_report
+
+    path = build_report(results, out=out or results[0] / "report.html")
+    if json_:
+        print_json({"report": str(path)})
+        return
+    console.print(f"report: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``compare`` and ``report`` to the app."""
+    app.command("compare")(compare_command)
+    app.command("report")(report_command)

@@ -1,0 +1,496 @@
+"""The scenario library on the command line: ``list``, ``show``, ``diff``, ``check`` and ``predictions``.
+
+Scenario arguments are a file path or a name relative to the scenarios folder (``--root``, by
+default ``scenarios/`` in the working directory), such as ``analysts/oil-for-labour``;
+:func:`find_scenario` turns either into a file.
+
+- ``list`` prints every scenario with its title and what it extends.
+- ``show`` prints a scenario's resolved configuration (every value the model uses, defaults
+  included) as YAML or JSON.
+- ``diff`` prints the dotted paths whose resolved values differ between two scenarios.
+- ``check`` runs a scenario's ensemble in memory and scores its claims (``docs/claims.md``).
+- ``predictions`` scores every claim in the library and writes the table of ``docs/predictions.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.markup import escape
+from rich.table import Table
+
+from sanctionsim.analysis.claims import NOT_SUPPORTED_AT, SUPPORTED_AT, ClaimCheck, check_claims
+from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
+from sanctionsim.scenario import Scenario, load_scenario
+from sanctionsim.scenario.errors import did_you_mean
+from sanctionsim.scenario.loader import EXTENDS_KEY, read_yaml
+
+#: Where scenario names are looked up, relative to the working directory.
+DEFAULT_ROOT = Path("scenarios")
+#: Where ``predictions`` writes its table by default.
+DEFAULT_PREDICTIONS = Path("docs/predictions.md")
+_SUFFIXES = (".yaml", ".yml")
+_VERDICT_STYLE = {"supported": "green", "contested": "yellow", "not supported": "red"}
+
+Root = Annotated[
+    Path, typer.Option("--root", help="Scenarios folder that names are relative to.", show_default=True)
+]
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario file, or name relative to the scenarios folder (analysts/lim-...).")
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# The library
+# ---------------------------------------------------------------------------------------------
+
+
+def library(root: Path = DEFAULT_ROOT) -> list[Path]:
+    """Every scenario file under ``root`` (``*.yaml``, ``*.yml``; hidden folders skipped), sorted by name.
+
+    Raises:
+        NotADirectoryError: If ``root`` is not a folder.
+    """
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root}: no scenarios folder here (pass --root)")
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.suffix in _SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
+    return sorted(files, key=lambda p: library_name(p, root=root))
+
+
+def library_name(path: Path, *, root: Path = DEFAULT_ROOT) -> str:
+    """A scenario's name: its path relative to ``root`` without suffix (its path if outside ``root``)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).with_suffix("").as_posix()
+    except ValueError:
+        return str(path)
+
+
+def find_scenario(name: str | os.PathLike[str], *, root: Path = DEFAULT_ROOT) -> Path:
+    """Turn a scenario argument into a file: an existing path, or a name relative to ``root``.
+
+    Args:
+        name: A file path (``scenarios/analysts/oil-for-labour.yaml``) or a name
+            (``analysts/oil-for-labour``, the suffix optional).
+        root: The scenarios folder.
+
+    Returns:
+        The scenario file.
+
+    Raises:
+        FileNotFoundError: If neither exists; the message suggests the closest name.
+    """
+    path = Path(name)
+    if path.is_file():
+        return path
+    base = root / path
+    for candidate in (base, *(base.with_name(base.name + s) for s in _SUFFIXES)):
+        if candidate.is_file():
+            return candidate
+    known = [library_name(p, root=root) for p in library(root)] if root.is_dir() else []
+    close = did_you_mean(Path(str(name)).with_suffix("").as_posix(), known)
+    hint = f" Did you mean {close!r}?" if close else ""
+    listing = f" Known scenarios: {', '.join(known)}." if known else ""
+    raise FileNotFoundError(
+        f"no scenario {str(name)!r} (neither a file nor a name under {root}/).{hint}{listing}"
+    )
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load(
+    name: str | os.PathLike[str], *, root: Path = DEFAULT_ROOT, overrides: Sequence[str] = ()
+) -> Scenario:
+    """Find (see :func:`find_scenario`) and load a scenario, with ``--set`` overrides."""
+    path = find_scenario(name, root=root)
+    return load_scenario(path, list(overrides), root=root if _inside(path, root) else None)
+
+
+def resolved_config(scenario: Scenario) -> dict[str, Any]:
+    """Every value the model uses, defaults included, as plain JSON-compatible data."""
+    return scenario.config.model_dump(mode="json")
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings and lists into ``{dotted.path: value}`` (list items by index).
+
+    Empty mappings and lists are kept as values, so that they show up in a diff.
+    """
+    out: dict[str, Any] = {}
+    stack: list[tuple[str, Any]] = [(prefix, data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Mapping) and value:
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple) and value:
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value))
+        else:
+            out[path] = value
+    return dict(sorted(out.items(), key=lambda kv: _path_key(kv[0])))
+
+
+def _path_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in path.split("."))
+
+
+#: Marks a path present in only one of two configurations compared by :func:`diff_configs`.
+MISSING: Any = object()
+
+
+def diff_configs(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Paths whose values differ between two resolved configurations.
+
+    Returns:
+        ``(path, value in a, value in b)`` per differing path, in path order; a path present on one
+        side only has the value :data:`MISSING` on the other.
+    """
+    fa, fb = flatten(a), flatten(b)
+    paths = sorted(set(fa) | set(fb), key=_path_key)
+    return [
+        (p, fa.get(p, MISSING), fb.get(p, MISSING)) for p in paths if fa.get(p, MISSING) != fb.get(p, MISSING)
+    ]
+
+
+def _show_value(value: Any) -> str:
+    if value is MISSING:
+        return "(absent)"
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...")
+
+
+def _json_value(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+# ---------------------------------------------------------------------------------------------
+# list, show, diff
+# ---------------------------------------------------------------------------------------------
+
+
+def _entry(path: Path, root: Path) -> dict[str, Any]:
+    name = library_name(path, root=root)
+    try:
+        raw = read_yaml(path)
+        extends = raw.get(EXTENDS_KEY) or ""
+        sc = load(path, root=root)
+        return {
+            "name": name,
+            "title": sc.config.title,
+            "extends": str(extends),
+            "claims": len(sc.config.claims),
+            "error": None,
+        }
+    except ValueError as err:
+        return {"name": name, "title": "", "extends": "", "claims": 0, "error": str(err)}
+
+
+@handle_errors
+def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
+    """List every scenario with its title, what it extends and how many claims it states."""
+    entries = [_entry(p, root) for p in library(root)]
+    if json_:
+        print_json(entries)
+        return
+    view = Table(title=f"scenarios in {root}/ ({len(entries)})")
+    for col in ("name", "title", "extends"):
+        view.add_column(col)
+    view.add_column("claims", justify="right")
+    for e in entries:
+        title = escape(e["title"]) if e["error"] is None else f"[red]invalid: {escape(e['error'])}[/]"
+        view.add_row(escape(e["name"]), title, escape(e["extends"]), str(e["claims"]))
+    console.print(view)
+
+
+@handle_errors
+def show_command(
+    scenario: ScenarioArg, set_: Sets = None, root: Root = DEFAULT_ROOT, json_: Json = False
+) -> None:
+    """Print a scenario's resolved configuration (extends and --set applied, defaults filled in)."""
+    config = resolved_config(load(scenario, root=root, overrides=set_ or []))
+    if json_:
+        print_json(config)
+        return
+    sys.stdout.write(yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100))
+
+
+@handle_errors
+def diff_command(
+    a: Annotated[str, typer.Argument(help="First scenario (file or name).")],
+    b: Annotated[str, typer.Argument(help="Second scenario (file or name).")],
+    root: Root = DEFAULT_ROOT,
+    json_: Json = False,
+) -> None:
+    """Print every resolved value that differs between two scenarios (exit 0 either way)."""
+    sa, sb = load(a, root=root), load(b, root=root)
+    rows = diff_configs(resolved_config(sa), resolved_config(sb))
+    if json_:
+        print_json(
+            {
+                "a": sa.name,
+                "b": sb.name,
+                "differences": [{"path": p, "a": _json_value(x), "b": _json_value(y)} for p, x, y in rows],
+            }
+        )
+        return
+    if not rows:
+        console.print(f"{escape(sa.name)} and {escape(sb.name)}: no differences")
+        return
+    view = Table(title=f"{sa.name} vs {sb.name}: {len(rows)} differing values")
+    view.add_column("path")
+    view.add_column(sa.name, overflow="fold")
+    view.add_column(sb.name, overflow="fold")
+    for path, x, y in rows:
+        view.add_row(escape(path), escape(_show_value(x)), escape(_show_value(y)))
+    console.print(view)
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------------------------
+
+
+def _check(
+    scenario: Scenario,
+    *,
+    runs: int | None,
+    seed: int | None,
+    workers: int | None,
+    progress: bool,
+    overrides: Sequence[str] = (),
+) -> ClaimCheck:
+    label = f"{scenario.name}: {runs or scenario.config.runs} runs"
+    with progress_bar(label, enabled=progress) as update:
+        return check_claims(
+            scenario,
+            runs=runs,
+            seed=seed,
+            overrides=overrides,
+            workers=workers,
+            progress=update,
+            command=sys.argv,
+        )
+
+
+def _claims_json(check: ClaimCheck) -> dict[str, Any]:
+    return {
+        "scenario": check.scenario.name,
+        "title": check.scenario.config.title,
+        "runs": check.runs,
+        "seed": check.seed,
+        "months": check.scenario.config.months,
+        "thresholds": {"supported_at": SUPPORTED_AT, "not_supported_at": NOT_SUPPORTED_AT},
+        "claims": check.table.drop(columns="runs").to_dict(orient="records"),
+    }
+
+
+@handle_errors
+def check_command(
+    scenario: ScenarioArg,
+    runs: Runs = None,
+    seed: Seed = None,
+    set_: Sets = None,
+    workers: Workers = None,
+    root: Root = DEFAULT_ROOT,
+    json_: Json = False,
+) -> None:
+    """Run a scenario's ensemble and print, per claim, the probability it holds and a verdict.
+
+    Exits 0 whatever the verdicts; 2 for bad input (checked before anything runs).
+    """
+    sc = load(scenario, root=root, overrides=set_ or [])
+    check = _check(sc, runs=runs, seed=seed, workers=workers, progress=not json_)
+    if json_:
+        print_json(_claims_json(check))
+        return
+    cfg = check.scenario.config
+    view = Table(
+        title=f"{check.scenario.name}: {cfg.title}\n{check.runs} runs, seed {check.seed}, "
+        f"{cfg.months} months from {cfg.start}",
+        show_lines=True,
+    )
+    view.add_column("claim", ratio=3)
+    view.add_column("by", ratio=1)
+    view.add_column("P(holds)", justify="right", no_wrap=True)
+    view.add_column("verdict", no_wrap=True)
+    view.add_column("reason", ratio=3)
+    for row in check.table.itertuples():
+        style = _VERDICT_STYLE[row.verdict]
+        view.add_row(
+            f"[bold]{escape(row.id)}[/]: {escape(row.text)}",
+            escape(row.by),
+            f"{row.probability:.2f}",
+            f"[{style}]{row.verdict}[/]",
+            escape(row.reason),
+        )
+    console.print(view)
+    console.print(
+        f"supported: P >= {SUPPORTED_AT}; not supported: P <= {NOT_SUPPORTED_AT}; contested otherwise "
+        "(docs/claims.md)",
+        highlight=False,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# predictions
+# ---------------------------------------------------------------------------------------------
+
+
+def _cell(text: object) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _revision(manifest: Mapping[str, Any]) -> str:
+    rev = manifest.get("git_revision")
+    if not rev:
+        return "unknown"
+    return f"{str(rev)[:12]}{' (uncommitted changes)' if manifest.get('git_dirty') else ''}"
+
+
+def predictions_markdown(checks: Sequence[ClaimCheck], *, runs: int, seed: int, today: dt.date) -> str:
+    """The text of ``docs/predictions.md``: a header and one table row per claim."""
+    manifest = checks[0].manifest if checks else {}
+    version = (manifest.get("versions") or {}).get("sanctionsim", "?")
+    n_claims = sum(len(c.table) for c in checks)
+    counts = {v: sum(int((c.table["verdict"] == v).sum()) for c in checks) for v in _VERDICT_STYLE}
+    lines = [
+        "# The analysts' predictions, scored",
+        "",
+        "<!-- Generated by `make predictions` (`sanctionsim predictions`). Do not edit by hand. -->",
+        "",
+        f"- runs per scenario: {runs}",
+        f"- seed: {seed}",
+        f"- git revision: {_revision(manifest)}",
+        f"- sanctionsim: {version}",
+        f"- generated: {today.isoformat()}",
+        "",
+        f"Each row is one claim of a scenario in `scenarios/`, run as an ensemble of {runs} replicates "
+        f"with seed {seed}. P(holds) is the share of replicates in which the claim is true; "
+        f"supported if P >= {SUPPORTED_AT}, not supported if P <= {NOT_SUPPORTED_AT}, contested "
+        "otherwise (the grammar and thresholds are in [claims.md](claims.md)). "
+        f"`sanctionsim check SCENARIO --runs {runs} --seed {seed}` prints the same numbers for one "
+        "scenario. Claims are absolute statements about one scenario; a policy's effect relative to "
+        "the baseline is a comparison, not a claim.",
+        "",
+        f"{n_claims} claims in {len(checks)} scenarios: "
+        + ", ".join(f"{counts[v]} {v}" for v in _VERDICT_STYLE)
+        + ".",
+        "",
+        "| scenario | claim id | who | claim | P(holds) | verdict | why (medians across replicates) |",
+        "|---|---|---|---|---:|---|---|",
+    ]
+    for check in checks:
+        for row in check.table.itertuples():
+            cells = (
+                f"`{check.scenario.name}`",
+                f"`{row.id}`",
+                row.by,
+                row.text,
+                f"{row.probability:.2f}",
+                f"**{row.verdict}**" if row.verdict != "contested" else row.verdict,
+                row.reason,
+            )
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _claiming(paths: Sequence[Path], root: Path) -> Iterator[Scenario]:
+    for path in paths:
+        sc = load(path, root=root)
+        if sc.config.claims:
+            yield sc
+
+
+@handle_errors
+def predictions_command(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(help="Scenarios to score (default: every scenario with claims under --root)."),
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Replicates per scenario.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of every scenario's ensemble.")] = 42,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Markdown file to write (atomically).")
+    ] = DEFAULT_PREDICTIONS,
+    workers: Workers = None,
+    root: Root = DEFAULT_ROOT,
+    json_: Json = False,
+) -> None:
+    """Score every claim in the scenario library and write the predictions table (docs/predictions.md)."""
+    paths = [find_scenario(s, root=root) for s in scenarios] if scenarios else library(root)
+    chosen = list(_claiming(paths, root))
+    if not chosen:
+        raise ValueError(f"no scenario with claims among {len(paths)} scenario file(s)")
+    checks = []
+    for i, sc in enumerate(chosen, start=1):
+        if not json_:
+            err_console.print(f"[{i}/{len(chosen)}] {escape(sc.name)}", highlight=False)
+        checks.append(_check(sc, runs=runs, seed=seed, workers=workers, progress=not json_))
+    text = predictions_markdown(checks, runs=runs, seed=seed, today=dt.datetime.now(dt.UTC).date())
+    write_atomic(out, text)
+    if json_:
+        print_json(
+            {"out": str(out), "runs": runs, "seed": seed, "scenarios": [_claims_json(c) for c in checks]}
+        )
+        return
+    n = sum(len(c.table) for c in checks)
+    console.print(f"wrote {out}: {n} claims in {len(checks)} scenarios ({runs} runs, seed {seed})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``list``, ``show``, ``diff``, ``check`` and ``predictions`` to the app."""
+    app.command("list")(list_command)
+    app.command("show")(show_command)
+    app.command("diff")(diff_command)
+    app.command("check")(check_command)
+    app.command("predictions")(predictions_command)
+
+
+__all__ = [
+    "DEFAULT_PREDICTIONS",
+    "DEFAULT_ROOT",
+    "MISSING",
+    "diff_configs",
+    "find_scenario",
+    "flatten",
+    "library",
+    "library_name",
+    "load",
+    "predictions_markdown",
+    "register",
+    "resolved_config",
+    "write_atomic",
+]

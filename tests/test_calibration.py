@@ -1,0 +1,73 @@
+"""The baseline ensemble median reproduces what was known by June 2024."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sanctionsim as ss
+from sanctionsim.analysis.calibration import (
+    OBSERVATIONS,
+    accepted_range,
+    check_calibration,
+    load_observations,
+)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / OBSERVATIONS.name
+
+
+@pytest.fixture(scope="module")
+def checks(baseline):
+    results = ss.simulate(baseline, runs=200, seed=42, months=12)
+    return check_calibration(results.metrics)
+
+
+def test_every_calibration_target_is_met(checks):
+    failed = [
+        f"{c.id}: median {c.median:.4g} not in [{c.low:.4g}, {c.high:.4g}] ({c.note})"
+        for c in checks
+        if not c.ok
+    ]
+    assert not failed, "\n".join(failed)
+
+
+def test_targets_cover_the_observations_named_in_the_issue(checks):
+    ids = {c.id for c in checks}
+    assert {
+        "containers_by_feb2024",
+        "shells_by_jun2024",
+        "oil_above_cap_from_mar2024",
+        "dprk_growth_2023",
+    } <= ids
+    assert "china_share_prk_trade" in ids
+
+
+def test_ranges_come_from_the_observations_file():
+    obs = load_observations()
+    low, high = accepted_range({"id": "x", "observations": ["shells_jun2024"], "rule": "at_most"}, obs)
+    assert high == 4_800_000
+    low, high = accepted_range(
+        {
+            "id": "x",
+            "observations": ["containers_feb2024", "containers_state_dept"],
+            "rule": "hull",
+            "slack": 0.0,
+        },
+        obs,
+    )
+    assert (low, high) == (6700, 10000)
+
+
+def test_a_miscalibrated_model_fails_the_check(baseline):
+    """The check has teeth: a war at a tenth of the fire rate misses the shell targets."""
+    results = ss.simulate(
+        baseline, runs=20, seed=1, months=12, overrides=["war.fire_rate=2000", "uncertainties={}"]
+    )
+    failed = {c.id for c in check_calibration(results.metrics) if not c.ok}
+    assert "containers_by_feb2024" in failed
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared is not beside this checkout")
+def test_repository_copy_of_observations_matches_shared():
+    assert OBSERVATIONS.read_text() == SHARED.read_text()

@@ -87,7 +87,8 @@ BAD_INPUTS = {
     ),
     "loop_a.yaml": ("extends: loop_b.yaml\ntitle: a\n", "loop"),
     "function_call.yaml": (
-        "extends: {base}\nevents:\n  - name: sneaky\n    when: \"open('x') > 0\"\n    set: {{war.intensity: 2}}\n",
+        "extends: {base}\nevents:\n  - name: sneaky\n"
+        "    when: \"open('x') > 0\"\n    set: {{war.intensity: 2}}\n",
         "function",
     ),
 }

@@ -71,8 +71,8 @@ $(STAMP): pyproject.toml
 	PIP_NO_INPUT=1 $(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
 	@touch $(STAMP)
 
-# Browser tests (SolaraViz in headless Chromium) need `make browser` first; `test` does not
-# depend on it yet.
+# Browser tests (the HTML report, SolaraViz) run in headless Chromium; `test` depends on this target,
+# which does nothing when chromium and chromedriver are already installed.
 browser:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
 	  echo "chromium and chromedriver already installed"; \
@@ -88,7 +88,7 @@ demo: venv
 	$(BIN)/sanctionsim run scenarios/baseline.yaml --runs 200 --seed 42 --out $(DEMO_OUT)
 	$(BIN)/sanctionsim plot $(DEMO_OUT)
 
-test: venv
+test: venv browser
 	$(BIN)/python -m pytest -q
 
 lint: venv

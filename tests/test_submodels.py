@@ -35,7 +35,7 @@ def test_landscape_frustration():
     balanced = np.array([[[0, 1, -1], [1, 0, -1], [-1, -1, 0]]], dtype=float)
     frustrated = np.array([[[0, -1, -1], [-1, 0, -1], [-1, -1, 0]]], dtype=float)
     energy_b, frus_b = landscape(balanced)
-    energy_f, frus_f = landscape(frustrated)
+    _, frus_f = landscape(frustrated)
     assert frus_b[0] == 0.0 and energy_b[0] == -3.0
     assert frus_f[0] == 1 / 3  # one of three hostile ties must sit inside a coalition
 

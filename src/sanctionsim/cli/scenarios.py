@@ -327,11 +327,11 @@ def check_command(
         f"{cfg.months} months from {cfg.start}",
         show_lines=True,
     )
-    view.add_column("claim", ratio=3)
-    view.add_column("by", ratio=1)
+    view.add_column("claim", ratio=3, overflow="fold")
+    view.add_column("by", ratio=1, overflow="fold")
     view.add_column("P(holds)", justify="right", no_wrap=True)
     view.add_column("verdict", no_wrap=True)
-    view.add_column("reason", ratio=3)
+    view.add_column("reason", ratio=3, overflow="fold")
     for row in check.table.itertuples():
         style = _VERDICT_STYLE[row.verdict]
         view.add_row(

@@ -85,7 +85,7 @@ def plot_flows(results: ResultsLike, *, out: Path) -> Path:
     routes_order = sorted(set(frame["route"]))
     # A good keeps its colour whatever else is shipped: colours follow the registry order.
     good_colors = _colors([*GOOD_NAMES, *extra_goods], "tab10")
-    route_colors = _colors(routes_order, "Set2")
+    route_colors = _colors(routes_order, "tab20")
     for ax, by, order, colors, title in (
         (ax_good, "good", goods_order, good_colors, "By good"),
         (ax_route, "route", routes_order, route_colors, "By route"),

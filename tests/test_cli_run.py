@@ -120,3 +120,14 @@ def test_existing_results_folder_is_not_touched(tmp_path):
     assert proc.returncode == 2 and "exists" in proc.stderr
     assert (out / "keep.txt").read_text() == "precious"
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_replay_reproduces_a_run_from_its_manifest(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert cli("run", str(BASELINE), "--runs", "8", "--months", "10", "--seed", "4",
+               "--set", "war.fire_rate=15000", "--out", str(first), "-w", "1").returncode == 0  # fmt: skip
+    proc = cli("replay", str(first), "--out", str(second), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["identical"] is True and all(data["tables"].values())
+    assert json.loads((second / "manifest.json").read_text())["config"]["war"]["fire_rate"] == 15000

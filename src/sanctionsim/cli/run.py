@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sanctionsim.analysis.summary import summarize
 from sanctionsim.cli.common import console, fmt, handle_errors, print_json, progress_bar
-from sanctionsim.experiments.ensemble import prepare, simulate
+from sanctionsim.experiments.ensemble import prepare, replay, simulate
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import load_results
 
@@ -102,7 +102,33 @@ def plot_command(
         console.print(str(p))
 
 
+@handle_errors
+def replay_command(
+    results: Annotated[Path, typer.Argument(help="Results folder to replay from its manifest.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder for the replay.")] = None,
+    workers: Workers = None,
+    json_: Json = False,
+) -> None:
+    """Run again what a results folder's manifest records, and say whether the tables are identical."""
+    original = load_results(results)
+    target = out or default_out(f"{original.manifest['scenario']}-replay")
+    with progress_bar(f"replay {results}", enabled=not json_) as update:
+        again = replay(results, out=target, workers=workers, progress=update)
+    same = {
+        name: getattr(original, name).equals(getattr(again, name)) for name in ("metrics", "flows", "events")
+    }
+    if json_:
+        print_json({"results": str(target), "identical": all(same.values()), "tables": same})
+        return
+    for name, ok in same.items():
+        console.print(f"{name}: {'identical' if ok else '[bold red]differs[/]'}")
+    console.print(f"results: {target}")
+    if not all(same.values()):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``run`` and ``plot`` to the app."""
+    """Add ``run``, ``plot`` and ``replay`` to the app."""
     app.command("run")(run_command)
     app.command("plot")(plot_command)
+    app.command("replay")(replay_command)

@@ -1,5 +1,5 @@
 """Experiments: ensembles now; comparisons and sweeps build on them."""
 
-from sanctionsim.experiments.ensemble import prepare, simulate
+from sanctionsim.experiments.ensemble import prepare, replay, simulate
 
-__all__ = ["prepare", "simulate"]
+__all__ = ["prepare", "replay", "simulate"]

@@ -193,3 +193,41 @@ def simulate(
             if progress:
                 progress(done, cfg.runs)
     return load_results(out)
+
+
+def replay(
+    results: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Results:
+    """Run again what a results folder's manifest records: same configuration, seed and runs.
+
+    Args:
+        results: A results folder.
+        out: Where to write the replay (``None`` keeps it in memory).
+        workers: Local processes.
+        progress: Called with (replicates done, total).
+
+    Returns:
+        The replayed results; with the same package versions they equal the original bit for bit.
+    """
+    manifest = load_results(results).manifest
+    resolved = manifest["config"]
+    try:
+        config = ScenarioConfig.model_validate(resolved)
+    except ValidationError as exc:
+        raise from_validation_error(
+            exc, model=ScenarioConfig, file=str(Path(results) / "manifest.json")
+        ) from None
+    scenario = Scenario(
+        config=config,
+        resolved=resolved,
+        path=Path(manifest.get("scenario_path", manifest["scenario"])),
+        name=manifest["scenario"],
+        config_hash=compute_config_hash(resolved),
+    )
+    return simulate(
+        scenario, out=out, workers=workers, progress=progress, batch_size=manifest.get("batch_size")
+    )

@@ -461,7 +461,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _dump_manifest(manifest: Mapping[str, Any]) -> str:
-    return json.dumps(manifest, indent=2, sort_keys=True, default=_json_default, ensure_ascii=False) + "\n"
+    return json.dumps(manifest, indent=2, sort_keys=False, default=_json_default, ensure_ascii=False) + "\n"
 
 
 def _fsync(path: Path) -> None:

@@ -49,7 +49,7 @@ def update(model: SanctionsModel, prod: Production, deal: Deals, flows: MonthFlo
     for r_i, regime in enumerate(s.regimes):
         targeted += p[f"sanctions.{regime}.active"][:, None] * s.regime_targets[r_i][None, :]
     trend = model.actor_param("trend_growth")
-    z = model.streams.normal("economy", t, s.n)
+    z = np.concatenate([model.streams.normal(f"economy:{c}", t, 1) for c in s.codes], axis=1)
     growth = (
         trend / 12.0
         + p["economy.export_lift"][:, None] * exports / np.maximum(model.gdp, _EPS)

@@ -40,7 +40,7 @@ def produce_and_consume(model: SanctionsModel, t: int) -> Production:
     p, s = model.params, model.structure
     produced = _matrix(model, "production")
     need = _matrix(model, "need")
-    z = model.streams.normal("production", t, s.n * s.g).reshape(model.n_replicates, s.n, s.g)
+    z = np.stack([model.streams.normal(f"production:{c}", t, s.g) for c in model.codes], axis=1)
     sd = p["economy.production_noise_sd"][:, None, None]
     produced *= np.exp(sd * z - 0.5 * sd**2)
     income = model.actor_param("fx_income_share")

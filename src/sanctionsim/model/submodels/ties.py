@@ -52,7 +52,13 @@ def update(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> Non
     unmet = np.maximum(0.0, requested - got) / np.maximum(requested, _EPS)
     hostile = np.maximum(0.0, -model.ties)
     common = (hostile[:, :, None, :] * hostile[:, None, :, :]).sum(axis=3)
-    z = model.streams.normal("ties", t, len(s.pair_i))
+    z = np.concatenate(
+        [
+            model.streams.normal("ties:" + ":".join(sorted((s.codes[i], s.codes[j]))), t, 1)
+            for i, j in zip(s.pair_i, s.pair_j, strict=True)
+        ],
+        axis=1,
+    )
     speed = p["tie_dynamics.speed"]
     intensity = p["war.intensity"]
     new = model.ties.copy()

@@ -50,12 +50,14 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
+        auto_refresh=False,  # no refresh thread: worker processes are forked
     )
     with bar:
         task = bar.add_task(description, total=None)
+        bar.refresh()
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
 

@@ -211,8 +211,9 @@ def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
         print_json(entries)
         return
     view = Table(title=f"scenarios in {root}/ ({len(entries)})")
-    for col in ("name", "title", "extends"):
-        view.add_column(col)
+    view.add_column("name", overflow="fold")
+    view.add_column("title", overflow="fold")
+    view.add_column("extends", overflow="fold")
     view.add_column("claims", justify="right")
     for e in entries:
         title = escape(e["title"]) if e["error"] is None else f"[red]invalid: {escape(e['error'])}[/]"

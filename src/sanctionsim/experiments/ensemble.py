@@ -117,7 +117,9 @@ def _execute(
         for p in parts:
             yield run_batch(config, seed, list(p))
         return
-    context = multiprocessing.get_context("forkserver")  # fork() from a threaded parent may deadlock
+    # fork works from scripts without a __main__ guard and from notebooks; the CLI keeps no threads alive
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context) as pool:
         futures = [pool.submit(run_batch, config, seed, list(p)) for p in parts]
         for f in futures:

@@ -2,7 +2,7 @@
 #
 #   make test      create .venv if needed, then run the test suite
 #   make demo      run the baseline ensemble and plot it into results/demo
-#   make lint      ruff check + ruff format --check
+#   make lint      ruff check + ruff format --check + mypy on the core
 #   make format    ruff format + ruff check --fix
 #   make bench     replicate-vectorisation benchmark
 #   make browser   install Debian chromium + chromium-driver (browser tests)
@@ -23,6 +23,9 @@ STAMP := $(VENV)/.installed
 # is ignored (CI images often export one that is too old).
 PYTHON :=
 LINT_PATHS := src tests benchmarks
+# mypy covers the core: the model, its inputs and the ensemble runner
+TYPED_PATHS := src/sanctionsim/model src/sanctionsim/goods.py src/sanctionsim/metrics.py \
+  src/sanctionsim/experiments/ensemble.py src/sanctionsim/analysis/summary.py src/sanctionsim/analysis/calibration.py
 DEMO_OUT := results/demo
 
 # Exit status 0 if the interpreter is Python >= 3.12.
@@ -94,6 +97,7 @@ test: venv browser
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy $(TYPED_PATHS)
 
 format: venv
 	$(BIN)/ruff format $(LINT_PATHS)

@@ -194,7 +194,7 @@ def simulate(
             done += len(part)
             if progress:
                 progress(done, cfg.runs)
-    return load_results(out)
+    return load_results(Path(out))
 
 
 def replay(
@@ -215,7 +215,7 @@ def replay(
     Returns:
         The replayed results; with the same package versions they equal the original bit for bit.
     """
-    manifest = load_results(results).manifest
+    manifest = load_results(Path(results)).manifest
     resolved = manifest["config"]
     try:
         config = ScenarioConfig.model_validate(resolved)

@@ -136,8 +136,8 @@ class Recorder:
             out[f"tech_{lc}"] = m.tech[:, i]
             out[f"capability_{lc}"] = m.capability[:, i]
             out[f"shortfall_{lc}"] = econ.shortfall[:, i]
-        for i, j in zip(s.pair_i, s.pair_j, strict=True):
-            out[f"tie_{s.codes[i].lower()}_{s.codes[j].lower()}"] = m.ties[:, i, j]
+        for pi, pj in zip(s.pair_i, s.pair_j, strict=True):
+            out[f"tie_{s.codes[pi].lower()}_{s.codes[pj].lower()}"] = m.ties[:, pi, pj]
         for gi, g in enumerate(GOOD_NAMES):
             for i, c in enumerate(s.codes):
                 out[f"stock_{g}_{c.lower()}"] = m.stock[:, i, gi]

@@ -116,8 +116,8 @@ class Structure:
         # share of open trade that customs statistics record (config.reporting, default 1)
         reported = np.ones((n, n))
         for key, share in config.reporting.items():
-            a, b = (self.codes.index(x) for x in key.split("-"))
-            reported[a, b] = reported[b, a] = share
+            ia, ib = (self.codes.index(x) for x in key.split("-"))
+            reported[ia, ib] = reported[ib, ia] = share
         self.combo_reported = np.where(self.combo_route == 0, reported[self.combo_src, self.combo_dst], 0.0)
         # sanctions regimes
         self.regimes = list(config.sanctions)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sanctionsim.metrics import metric_names
-from sanctionsim.scenario.expressions import parse
+from sanctionsim.scenario.expressions import Expression, parse
 
 if TYPE_CHECKING:
     from sanctionsim.model.model import SanctionsModel
@@ -31,7 +31,7 @@ class _Compiled:
     index: int
     event: Event
     month: int | None
-    condition: object | None
+    condition: Expression | None
     actions: tuple[tuple[str, str, float], ...]
 
 
@@ -88,7 +88,7 @@ class EventEngine:
                 env = dict(self.model.last_metrics)
                 env["month"] = np.full(r, float(t))
                 env["year"] = np.full(r, self.model.start.year + (self.model.start.month - 1 + t) / 12.0)
-                mask = np.broadcast_to(np.asarray(c.condition.evaluate(env), dtype=bool), (r,)).copy()
+                mask = np.zeros(r, dtype=bool) | np.asarray(c.condition.evaluate(env), dtype=bool)
                 kind = "conditional"
             else:
                 continue

@@ -126,7 +126,13 @@ def ship(model: SanctionsModel, deal: Deals, t: int) -> MonthFlows:
 
     s = model.structure
     r, c = model.n_replicates, len(s.combo_pg)
-    flows = MonthFlows(*(np.zeros((r, c)) for _ in range(4)), detected_value=np.zeros((r, c)))
+    flows = MonthFlows(
+        shipped=np.zeros((r, c)),
+        delivered=np.zeros((r, c)),
+        interdicted=np.zeros((r, c)),
+        value=np.zeros((r, c)),
+        detected_value=np.zeros((r, c)),
+    )
     model.p_detect = detection(model)
     legal = deal.legal.reshape(r, -1)
     price = deal.price.reshape(r, -1)

@@ -5,6 +5,7 @@
 #   make lint      ruff check + ruff format --check + mypy on the core
 #   make format    ruff format + ruff check --fix
 #   make bench     replicate-vectorisation benchmark
+#   make docs      regenerate docs/parameters.md and docs/metrics.md from the code
 #   make browser   install Debian chromium + chromium-driver (browser tests)
 #   make clean     remove caches and build files (keeps .venv and results/)
 #
@@ -105,6 +106,16 @@ format: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_replicates.py
+
+#   make predictions  score every analyst claim in scenarios/ into docs/predictions.md
+.PHONY: predictions
+predictions: venv
+	$(BIN)/sanctionsim predictions --runs 100 --seed 42 -o docs/predictions.md
+
+# Reference docs generated from the schema, the metric registry and the goods (tests/test_docs.py).
+.PHONY: docs
+docs: venv
+	$(BIN)/python -m sanctionsim.reference
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis src/*.egg-info

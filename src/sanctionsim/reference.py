@@ -17,7 +17,7 @@ import re
 import tempfile
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -113,7 +113,7 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -143,7 +143,8 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
 
 
 def _bounds(constraints: list[Any]) -> str:
-    lo = hi = None
+    lo: Any = None
+    hi: Any = None
     lo_strict = hi_strict = False
     for c in constraints:
         if isinstance(c, annotated_types.Ge):
@@ -239,7 +240,7 @@ class FieldDoc(typing.NamedTuple):
         unit: The bracketed unit of its description, or ``None`` when there is none.
         description: The description without the unit.
         events: Whether events (and uncertainties) may change it.
-        model: Name of the pydantic model that declares the field.
+        model: Name of the class in ``schema.py`` that declares the field.
         name: The field's name in that model.
     """
 
@@ -256,6 +257,14 @@ class FieldDoc(typing.NamedTuple):
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
+
+
+def _declaring_class(model: type[BaseModel], name: str) -> str:
+    """Name of the class in ``model``'s hierarchy that declares the field ``name``."""
+    for cls in model.__mro__:
+        if name in getattr(cls, "__annotations__", {}):
+            return cls.__name__
+    return model.__name__
 
 
 def _events_column(path: str, kind: str) -> str:
@@ -326,7 +335,7 @@ def schema_fields(model: type[BaseModel] = ScenarioConfig, prefix: str = "") -> 
                 unit=unit,
                 description=text,
                 events=_events_column(path, kind),
-                model=model.__name__,
+                model=_declaring_class(model, name),
                 name=name,
             )
         )

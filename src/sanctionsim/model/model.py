@@ -88,6 +88,7 @@ class SanctionsModel(mesa.Model):
             Actor(self, code=c, index=i, name=config.actors[c].name) for i, c in enumerate(self.codes)
         ]
         self._init_state()
+        compliance.update(self)  # month 0 trades under the compliance its starting ties imply
         self.events = events.EventEngine(model=self)
         self.recorder = Recorder(model=self, keep_ledger=keep_ledger)
 

@@ -32,8 +32,8 @@ _SECTIONS = (
     "tie_dynamics",
     "adaptive_policy",
 )
-# Initial state: may be drawn as an uncertainty but not changed by events.
-_INIT_ONLY = ("stock", "gdp", "tech", "capability")
+# Read only when the model is built: may be drawn as an uncertainty but not changed by events.
+_INIT_ONLY = ("stock", "gdp", "tech", "capability", "enforcer", "cash")
 
 
 def _leaves(prefix: str, value: Any) -> Iterator[tuple[str, float]]:
@@ -72,14 +72,17 @@ class ParamTable:
                 self._values[f"ties.{a}.{b}"] = np.full(r, float(np.mean(given)) if given else 0.0)
                 self._values[f"treaty.{a}.{b}"] = np.zeros(r)
         for path, unc in config.uncertainties.items():
-            key = self.resolve(path, source="uncertainties")
+            try:
+                key = self.resolve(path)
+            except ValueError as err:
+                raise ValueError(f"uncertainties.{path}: {err}") from None
             u = streams.uniform(f"uncertainty:{key}", 0, 1)[:, 0]
             if unc.dist == "uniform":
                 self._values[key] = unc.low + (unc.high - unc.low) * u
             else:
                 self._values[key] = np.exp(np.log(unc.low) + (np.log(unc.high) - np.log(unc.low)) * u)
 
-    def resolve(self, path: str, *, source: str = "parameter", settable: bool = False) -> str:
+    def resolve(self, path: str, *, settable: bool = False) -> str:
         """Return the canonical path for ``path`` or raise a ValueError with suggestions."""
         parts = path.split(".")
         if (
@@ -92,11 +95,11 @@ class ParamTable:
             path = f"{parts[0]}.{a}.{b}"
         if path in self._values:
             if settable and path.rsplit(".", 1)[-1] in _INIT_ONLY:
-                raise ValueError(f"{source}: {path!r} is initial state, which events cannot change")
+                raise ValueError(f"{path!r} is read only when the model is built, so events cannot change it")
             return path
         close = difflib.get_close_matches(path, list(self._values), n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"{source}: unknown parameter path {path!r}.{hint}")
+        raise ValueError(f"unknown parameter path {path!r}.{hint}")
 
     def __getitem__(self, path: str) -> np.ndarray:
         return self._values[path]

@@ -58,6 +58,7 @@ class RouteSet:
         self.elig = s.elig[:, self.pgs]  # (K, U)
         self.routes = np.unique(self.route)
         self.by_route = GroupSum(self.route, s.k)
+        self.by_pgs = GroupSum(self.pos, len(self.pgs))
 
 
 class Structure:

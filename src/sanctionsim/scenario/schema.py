@@ -41,7 +41,7 @@ class GoodHolding(_Model):
 class Actor(_Model):
     """A state or bloc: one mesa.Agent."""
 
-    name: str = Field(description="Display name")
+    name: str = Field(description="Display name [text]")
     gdp: NonNeg = Field(description="GDP at the start [USD/year]")
     trend_growth: float = Field(0.0, description="Trend real growth [1/year]")
     tech: Share = Field(0.5, description="Technology level [index 0-1]")
@@ -49,7 +49,9 @@ class Actor(_Model):
     risk_tolerance: Share = Field(
         0.0, description="Willingness to trade sanctioned goods despite detection risk [0-1]"
     )
-    enforcer: bool = Field(False, description="Spends on monitoring and interdiction of sanctioned flows")
+    enforcer: bool = Field(
+        False, description="Spends on monitoring and interdiction of sanctioned flows [true/false]"
+    )
     enforcement_budget: NonNeg = Field(0.0, description="Monitoring and interdiction spending [USD/month]")
     fx_income_share: Share = Field(
         0.02, description="Foreign currency earned each month outside modelled trade [share of monthly GDP]"
@@ -61,7 +63,9 @@ class Actor(_Model):
         0.0,
         description="Share of the actor's trade with the bloc, which secondary sanctions put at risk [0-1]",
     )
-    goods: dict[str, GoodHolding] = Field(default_factory=dict, description="Position per good")
+    goods: dict[str, GoodHolding] = Field(
+        default_factory=dict, description="Position per good [good name -> holding]"
+    )
     ties: dict[str, Tie] = Field(default_factory=dict, description="Initial ties to other actors [-1, 1]")
 
     @field_validator("goods")
@@ -101,25 +105,31 @@ class Route(_Model):
         0.05, description="Capacity lost per detected lot through designation of vessels or firms [share]"
     )
     rebuild_rate: Share = Field(0.05, description="Capacity recovered toward base per month [1/month]")
-    via: str | None = Field(None, description="Third-party actor whose compliance throttles the route")
-    cash: bool = Field(False, description="A payment channel for cash rather than a physical route")
+    via: str | None = Field(
+        None,
+        description="The compliance actor, when the route runs through it and its compliance throttles it [actor code]",
+    )
+    cash: bool = Field(
+        False, description="A payment channel for cash rather than a physical route [true/false]"
+    )
     goods: list[str] = Field(
-        default_factory=list, description="Goods the route carries (empty: all physical)"
+        default_factory=list, description="Goods the route carries (empty: all physical) [good names]"
     )
     pairs: list[tuple[str, str]] = Field(
-        default_factory=list, description="Unordered actor pairs the route connects (empty: any pair)"
+        default_factory=list,
+        description="Unordered actor pairs the route connects (empty: any pair) [pairs of actor codes]",
     )
 
 
 class Sanction(_Model):
     """A sanctions regime: flows of these goods to or from a target are sanctioned."""
 
-    targets: list[str] = Field(description="Actor codes whose trade in the goods is sanctioned")
-    goods: list[str] = Field(description="Sanctioned goods")
+    targets: list[str] = Field(description="Actors whose trade in the goods is sanctioned [actor codes]")
+    goods: list[str] = Field(description="Sanctioned goods [good names]")
     caps: dict[str, NonNeg] = Field(
         default_factory=dict, description="Legal allowance to the targets per good [good unit/month]"
     )
-    active: bool = Field(True, description="Whether the regime is in force at the start")
+    active: bool = Field(True, description="Whether the regime is in force at the start [true/false]")
     secondary: Share = Field(0.0, description="Strength of secondary sanctions on third parties [0-1]")
 
 
@@ -137,18 +147,20 @@ class Enforcement(_Model):
 class Compliance(_Model):
     """Logistic compliance of a third party (China) with the sanctions regime."""
 
-    actor: str = Field("CHN", description="The third party")
+    actor: str = Field("CHN", description="The third party [actor code]")
     intercept: float = Field(-1.5, description="Logit intercept [-]")
     w_secondary: float = Field(6.0, description="Weight of exposure x secondary sanctions strength [-]")
     w_closeness: float = Field(1.0, description="Weight of unease at the tie between the partners [-]")
     w_ties: float = Field(2.0, description="Weight of the third party's mean tie to the partners [-]")
-    partners: tuple[str, str] = Field(("RUS", "PRK"), description="The partnership it watches")
+    partners: tuple[str, str] = Field(
+        ("RUS", "PRK"), description="The partnership it watches [two actor codes]"
+    )
 
 
 class War(_Model):
     """Russia's war demand for artillery rounds."""
 
-    actor: str = Field("RUS", description="The belligerent")
+    actor: str = Field("RUS", description="The belligerent [actor code]")
     fire_rate: NonNeg = Field(description="Rounds fired per day at the start [rounds/day]")
     intensity: NonNeg = Field(1.0, description="Multiplier on the fire rate (events change it) [-]")
     trend: float = Field(0.0, description="Change of the fire rate per year [1/year]")
@@ -209,7 +221,6 @@ class TieDynamics(_Model):
         0.3, description="Largest target lift from trade; half of it at trade worth 2% of the smaller GDP [-]"
     )
     shared_adversary: NonNeg = Field(0.3, description="Target lift when both are hostile to a third [-]")
-    treaty: NonNeg = Field(0.0, description="Treaty commitment between the partners [-]")
     entrapment: NonNeg = Field(0.05, description="Target drop from the partner's war burden [-]")
     abandonment: NonNeg = Field(0.3, description="Target drop at full unmet requests [-]")
     noise_sd: NonNeg = Field(0.01, description="Monthly tie noise [-]")
@@ -222,33 +233,37 @@ class TieDynamics(_Model):
 class AdaptivePolicy(_Model):
     """The bloc escalates once detected flows cross a threshold, after a lag."""
 
-    enabled: bool = Field(False, description="Whether the bloc adapts")
+    enabled: bool = Field(False, description="Whether the bloc adapts [true/false]")
     threshold: NonNeg = Field(
         5e7, description="Detected sanctioned value that triggers escalation [USD/month]"
     )
     lag: Annotated[int, Field(ge=0)] = Field(3, description="Months between trigger and escalation [months]")
     budget_step: NonNeg = Field(0.5, description="Budget increase per escalation [share of current]")
     secondary_step: Share = Field(0.1, description="Secondary sanctions strength added per escalation [-]")
-    max_escalations: Annotated[int, Field(ge=0)] = Field(3, description="Most escalations in a run")
+    max_escalations: Annotated[int, Field(ge=0)] = Field(3, description="Most escalations in a run [count]")
 
 
 class Action(_Model):
     """Changes an event makes to event-settable parameters (see docs/model.md)."""
 
-    set: dict[str, float] = Field(default_factory=dict, description="Parameter paths set to a value")
-    add: dict[str, float] = Field(default_factory=dict, description="Parameter paths changed by a delta")
+    set: dict[str, float] = Field(
+        default_factory=dict, description="Parameter paths set to a value [path -> parameter unit]"
+    )
+    add: dict[str, float] = Field(
+        default_factory=dict, description="Parameter paths changed by a delta [path -> parameter unit]"
+    )
     scale: dict[str, float] = Field(
-        default_factory=dict, description="Parameter paths multiplied by a factor"
+        default_factory=dict, description="Parameter paths multiplied by a factor [path -> factor]"
     )
 
 
 class Event(Action):
     """Something that happens at a date or when a condition first holds."""
 
-    name: str = Field(description="Event name, as written to the event log")
-    at: str | None = Field(None, description="Calendar month YYYY-MM at which it fires")
-    when: str | None = Field(None, description="Condition in the safe expression grammar")
-    description: str = Field("", description="What happened")
+    name: str = Field(description="Event name, as written to the event log [text]")
+    at: str | None = Field(None, description="Calendar month at which it fires [YYYY-MM]")
+    when: str | None = Field(None, description="Condition in the safe expression grammar [expression]")
+    description: str = Field("", description="What happened [text]")
 
     @field_validator("at")
     @classmethod
@@ -274,9 +289,11 @@ class Event(Action):
 class Uncertainty(_Model):
     """A parameter drawn per replicate (EMA Workbench's uncertainty)."""
 
-    low: float = Field(description="Lower bound")
-    high: float = Field(description="Upper bound")
-    dist: Literal["uniform", "loguniform"] = Field("uniform", description="Distribution between the bounds")
+    low: float = Field(description="Lower bound [parameter unit]")
+    high: float = Field(description="Upper bound [parameter unit]")
+    dist: Literal["uniform", "loguniform"] = Field(
+        "uniform", description="Distribution between the bounds [uniform/loguniform]"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Uncertainty:
@@ -290,44 +307,52 @@ class Uncertainty(_Model):
 class Claim(_Model):
     """An analyst's checkable prediction (scored by `sanctionsim check`)."""
 
-    id: str = Field(description="Short identifier")
-    text: str = Field(description="The claim in words")
-    expr: str = Field(description="Expression over windowed metric aggregates")
-    by: str = Field("", description="Who made it")
+    id: str = Field(description="Short identifier [text]")
+    text: str = Field(description="The claim in words [text]")
+    expr: str = Field(description="Expression over windowed metric aggregates [expression]")
+    by: str = Field("", description="Who made it [text]")
 
 
 class ScenarioConfig(_Model):
     """A whole scenario file after `extends` and overrides are resolved."""
 
-    title: str = Field(description="One-line title")
-    description: str = Field("", description="What the scenario encodes")
-    claim: str = Field("", description="The quoted claim the scenario encodes")
-    by: str = Field("", description="Who made the claim")
+    title: str = Field(description="One-line title [text]")
+    description: str = Field("", description="What the scenario encodes [text]")
+    claim: str = Field("", description="The quoted claim the scenario encodes [text]")
+    by: str = Field("", description="Who made the claim [text]")
     start: str = Field(description="First simulated month [YYYY-MM]")
     months: Annotated[int, Field(ge=1, le=240)] = Field(description="Horizon [months]")
-    runs: Annotated[int, Field(ge=1)] = Field(200, description="Default number of replicates")
-    seed: Annotated[int, Field(ge=0)] = Field(42, description="Default seed")
-    actors: dict[str, Actor] = Field(description="Actors keyed by upper-case code")
-    goods: dict[str, GoodParams] = Field(description="Valuation parameters per good")
-    routes: dict[str, Route] = Field(description="Channels for sanctioned goods and cash")
-    sanctions: dict[str, Sanction] = Field(default_factory=dict, description="Sanctions regimes")
-    enforcement: Enforcement = Field(default_factory=Enforcement)
-    compliance: Compliance = Field(default_factory=Compliance)
-    war: War
-    economy: Economy = Field(default_factory=Economy)
-    military: Military = Field(default_factory=Military)
-    route_choice: RouteChoice = Field(default_factory=RouteChoice)
-    payments: Payments = Field(default_factory=Payments)
-    tie_dynamics: TieDynamics = Field(default_factory=TieDynamics)
-    adaptive_policy: AdaptivePolicy = Field(default_factory=AdaptivePolicy)
-    events: list[Event] = Field(default_factory=list)
-    uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
-    claims: list[Claim] = Field(default_factory=list)
+    runs: Annotated[int, Field(ge=1)] = Field(200, description="Default number of replicates [runs]")
+    seed: Annotated[int, Field(ge=0)] = Field(42, description="Default seed [integer]")
+    actors: dict[str, Actor] = Field(description="Actors keyed by upper-case code [code -> actor]")
+    goods: dict[str, GoodParams] = Field(description="Valuation parameters per good [good -> parameters]")
+    routes: dict[str, Route] = Field(description="Channels for sanctioned goods and cash [name -> route]")
+    sanctions: dict[str, Sanction] = Field(
+        default_factory=dict, description="Sanctions regimes [name -> regime]"
+    )
+    enforcement: Enforcement = Field(default_factory=Enforcement, description="Enforcement effort [section]")
+    compliance: Compliance = Field(default_factory=Compliance, description="Third-party compliance [section]")
+    war: War = Field(description="War demand for shells [section]")
+    economy: Economy = Field(default_factory=Economy, description="GDP growth [section]")
+    military: Military = Field(default_factory=Military, description="Technology and capability [section]")
+    route_choice: RouteChoice = Field(default_factory=RouteChoice, description="Route choice [section]")
+    payments: Payments = Field(default_factory=Payments, description="Settlement [section]")
+    tie_dynamics: TieDynamics = Field(default_factory=TieDynamics, description="Tie dynamics [section]")
+    adaptive_policy: AdaptivePolicy = Field(
+        default_factory=AdaptivePolicy, description="Adaptive bloc policy [section]"
+    )
+    events: list[Event] = Field(default_factory=list, description="Scenario events [list of events]")
+    uncertainties: dict[str, Uncertainty] = Field(
+        default_factory=dict, description="Parameters drawn per replicate [path -> range]"
+    )
+    claims: list[Claim] = Field(default_factory=list, description="Checkable predictions [list of claims]")
     reporting: dict[str, Share] = Field(
         default_factory=dict,
         description="Share of a pair's open trade in customs statistics, keyed 'A-B' (default 1) [0-1]",
     )
-    sources: dict[str, str] = Field(default_factory=dict, description="Parameter path -> source")
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="Where parameter values come from [path -> text]"
+    )
 
     @field_validator("start")
     @classmethod
@@ -358,8 +383,10 @@ class ScenarioConfig(_Model):
             for g in route.goods:
                 if g not in GOOD_NAMES:
                     raise ValueError(f"routes.{name}.goods: goods, one of {', '.join(GOOD_NAMES)}; got {g}")
-            if route.via is not None and route.via not in codes:
-                raise ValueError(f"routes.{name}.via: an actor code, one of {sorted(codes)}")
+            if route.via is not None and route.via != self.compliance.actor:
+                raise ValueError(
+                    f"routes.{name}.via: the compliance actor {self.compliance.actor!r}, or no via"
+                )
         for name, regime in self.sanctions.items():
             for code in regime.targets:
                 if code not in codes:

@@ -69,7 +69,7 @@ class EventEngine:
             for op in ("set", "add", "scale"):
                 for path, value in getattr(ev, op).items():
                     try:
-                        key = model.params.resolve(path, source=f"events[{i}].{op}", settable=True)
+                        key = model.params.resolve(path, settable=True)
                     except ValueError as err:
                         raise ValueError(f"events[{i}].{op}.{path} ({ev.name}): {err}") from None
                     actions.append((op, key, float(value)))

@@ -28,7 +28,8 @@ def adapt(model: SanctionsModel, flows: MonthFlows, t: int) -> None:
             p[key] = np.where(now, p[key] * (1.0 + p["adaptive_policy.budget_step"]), p[key])
         for regime in s.regimes:
             key = f"sanctions.{regime}.secondary"
-            p[key] = np.where(now, np.minimum(1.0, p[key] + p["adaptive_policy.secondary_step"]), p[key])
+            hit = now & (p[f"sanctions.{regime}.active"] > 0)
+            p[key] = np.where(hit, np.minimum(1.0, p[key] + p["adaptive_policy.secondary_step"]), p[key])
         model.escalations = model.escalations + now
         model.escalation_due = np.where(now, -1, model.escalation_due)
         model.events.log(

@@ -1,13 +1,16 @@
 """Steps 5-6: channels for sanctioned flows, and interdiction.
 
 A sanctioned flow picks routes by logit over cost, markup and last month's
-detection probability, among the routes that carry its good between its pair.
-Each route has a capacity in USD a month, throttled by the compliance of the
-third party it runs through and by designations; flows above it are not
-shipped. Detection probability is ``p = 1 - exp(-kappa * effort)``; a detected
-lot is seized with probability ``seize_share``. The interdicted share of a
-route's flow of one good has the binomial mean and variance over the route's
-lots (normal approximation from fixed-count uniform draws).
+detection probability, among the routes with capacity that carry its good
+between its pair. Each route has a capacity in USD a month, throttled by the
+compliance of the third party it runs through and by designations. What does
+not fit is offered once more, by the same logit, to the routes with room left;
+what still does not fit is not shipped. Detection probability is
+``p = 1 - exp(-kappa * effort)``; a detected lot is seized with probability
+``seize_share``. The interdicted share of a route's flow of one good is drawn
+around ``p * seize_share`` with the binomial variance over the route's lots (a
+normal approximation from fixed-count uniform draws, clipped to [0, 1], which
+biases it upward when a route carries few lots).
 """
 
 from __future__ import annotations
@@ -84,13 +87,22 @@ def route_sanctioned(
     )
     expu = np.exp(util - util.max(axis=1, keepdims=True))  # (R, K)
     expu[:, 0] = 0.0
-    denom = (expu[:, :, None] * rs.elig[None, :, :]).sum(axis=1)  # (R, U)
     k, pos = rs.route, rs.pos
     unit_price = price[:, pos]
-    share = expu[:, k] / np.maximum(denom[:, pos], _EPS)
-    val = qty[:, pos] * unit_price * share  # (R, Cs) value wanted on each route
-    fill = np.minimum(1.0, capacity(model) / np.maximum(rs.by_route(val), _EPS))
-    shipped_val = val * fill[:, k]
+    cap = capacity(model)
+    room = _EPS * np.maximum(np.nan_to_num(_route_param(model, "capacity"), posinf=1.0), 1.0)
+    # first pass: logit over routes with capacity; second: what did not fit tries routes with room left
+    wanted = qty[:, pos] * unit_price  # (R, Cs) value of each combo's pair-good
+    shipped_val = np.zeros_like(wanted)
+    for _ in range(2):
+        weight = expu * (cap > room)
+        denom = (weight[:, :, None] * rs.elig[None, :, :]).sum(axis=1)  # (R, U)
+        val = wanted * weight[:, k] / np.maximum(denom[:, pos], _EPS)
+        fill = np.minimum(1.0, cap / np.maximum(rs.by_route(val), _EPS))
+        placed = val * fill[:, k]
+        shipped_val += placed
+        cap = np.maximum(cap - rs.by_route(placed), 0.0)
+        wanted = rs.by_pgs(val - placed)[:, pos]
     shipped = shipped_val / np.maximum(unit_price, _EPS)
     lots = np.maximum(1.0, rs.by_route(shipped_val) / _route_param(model, "lot_value", 1.0))
     m = model.p_detect * _route_param(model, "seize_share")

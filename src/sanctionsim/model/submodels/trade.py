@@ -7,7 +7,8 @@ above ``keep_months`` of need; a buyer wants stock up to ``cover_months`` of
 need; each trades ``trade_rate`` of its gap a month. Offers and wants are split
 between partners in proportion to willingness (a logistic function of the tie,
 reduced by arrears) and the other side's size; a deal is the smaller of the two
-splits and happens only when the buyer values the good above the seller. The
+splits times the pair's willingness, and happens only when the buyer values the
+good above the seller. The
 price is the geometric mean of the two valuations. Sanctioned flows are traded
 only to the extent both sides tolerate the risk, and a regime's cap lets part
 of a capped good move legally.
@@ -101,7 +102,9 @@ def deals(model: SanctionsModel, value: np.ndarray) -> Deals:
     from_seller = offer[:, :, None, :] * ws / np.maximum(ws.sum(axis=2, keepdims=True), _EPS)
     wd = w * offer[:, :, None, :]
     requested = want[:, None, :, :] * wd / np.maximum(wd.sum(axis=1, keepdims=True), _EPS)
-    q = np.minimum(from_seller, requested)
+    q = (
+        np.minimum(from_seller, requested) * w
+    )  # hostile or indifferent partners trade less, not just elsewhere
     gain = value[:, None, :, :] > value[:, :, None, :]  # buyer j values it above seller i
     q = np.where(gain, q, 0.0)
     price = np.sqrt(value[:, :, None, :] * value[:, None, :, :])

@@ -107,7 +107,7 @@ class Route(_Model):
     rebuild_rate: Share = Field(0.05, description="Capacity recovered toward base per month [1/month]")
     via: str | None = Field(
         None,
-        description="The compliance actor, when the route runs through it and its compliance throttles it [actor code]",
+        description="The compliance actor, if the route runs through it and is throttled by it [actor code]",
     )
     cash: bool = Field(
         False, description="A payment channel for cash rather than a physical route [true/false]"

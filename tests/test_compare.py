@@ -20,13 +20,12 @@ from sanctionsim.experiments.compare import (
     compare,
     effects_table,
     format_effect,
-    format_number,
-    format_percent,
     from_results,
     load_comparison,
     paired_differences,
 )
 from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.formatting import format_number, format_percent
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import Results
 from sanctionsim.scenario import load_scenario
@@ -216,6 +215,7 @@ def test_format_number() -> None:
     assert format_number(0.0) == "0" and format_number(-0.0) == "0"
     assert format_number(float("nan")) == "n/a"
     assert format_percent(-0.0598) == "-6.0%" and format_percent(0.2) == "+20.0%"
+    assert format_percent(0.0) == "0.0%" and format_percent(-1e-5) == "-0.0%"
 
 
 # ---------------------------------------------------------------------------------------------

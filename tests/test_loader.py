@@ -545,3 +545,23 @@ def test_validator_errors(tmp_path: Path) -> None:
     text = one_line(info.value)
     assert text.startswith("--set: when: unknown function 'meen'; allowed: mean (column 1 of 'meen(x) > 1')")
     assert info.value.suggestion == "mean"
+
+
+def test_events_merge_by_name_across_extends(tmp_path):
+    """An extending file replaces an inherited event of the same name and appends new ones."""
+    from tests.conftest import BASELINE
+
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"extends: {BASELINE}\n"
+        "events:\n"
+        '  - {name: treaty_signed, at: "2024-07", add: {treaty.RUS.PRK: 0.4}}\n'
+        '  - {name: crackdown, at: "2025-01", scale: {actors.BLOC.enforcement_budget: 2}}\n'
+    )
+    base = load_scenario(BASELINE).config.events
+    events = load_scenario(child).config.events
+    names = [e.name for e in events]
+    assert names == [*(e.name for e in base), "crackdown"]
+    treaty = events[names.index("treaty_signed")]
+    assert treaty.at == "2024-07" and treaty.add == {"treaty.RUS.PRK": 0.4}
+    assert events[0] == base[0]

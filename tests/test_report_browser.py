@@ -94,7 +94,8 @@ def test_html_report_in_headless_chromium(browser: Any, tmp_path: Path) -> None:
     assert len(images) == 3
     assert all(complete and width > 0 and height > 0 for complete, width, height in images), images
     fetched = browser.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith('data:'));"
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => !n.startsWith('data:'));"
     )
     assert fetched == [], f"the report fetched {fetched}"
 
@@ -103,8 +104,8 @@ def test_html_report_in_headless_chromium(browser: Any, tmp_path: Path) -> None:
     assert len(printed["effects"]) == 2 * 5
     for effect in printed["effects"]:
         row = browser.execute_script(
-            "return document.querySelector(`tr[data-scenario='${arguments[0]}'][data-metric='${arguments[1]}']`)"
-            "?.innerText ?? '';",
+            "const q = `tr[data-scenario='${arguments[0]}'][data-metric='${arguments[1]}']`;"
+            "return document.querySelector(q)?.innerText ?? '';",
             effect["scenario"],
             effect["metric"],
         )
@@ -112,6 +113,8 @@ def test_html_report_in_headless_chromium(browser: Any, tmp_path: Path) -> None:
             assert value in row, f"{effect['scenario']}/{effect['metric']}: {key} {value!r} not in {row!r}"
             assert value in text
 
-    browser.set_window_size(1300, min(16000, int(browser.execute_script("return document.body.scrollHeight"))))
+    browser.set_window_size(
+        1300, min(16000, int(browser.execute_script("return document.body.scrollHeight")))
+    )
     shot = tmp_path / "report.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000

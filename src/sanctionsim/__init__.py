@@ -9,10 +9,19 @@ Quick start::
     results.metrics.groupby("date")["shells_prk_to_rus"].median()
 """
 
-from sanctionsim.experiments import simulate
+from sanctionsim.experiments import compare, simulate
 from sanctionsim.results import Results, load_results
 from sanctionsim.scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["Results", "Scenario", "ScenarioError", "__version__", "load_results", "load_scenario", "simulate"]
+__all__ = [
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "compare",
+    "load_results",
+    "load_scenario",
+    "simulate",
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,17 +59,6 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
             bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
-
-
-def fmt(value: float) -> str:
-    """Format a number briefly: 3 significant digits with k/M/bn suffixes."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    a = abs(value)
-    for scale, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def print_json(data: Any) -> None:

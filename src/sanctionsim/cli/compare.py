@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import RESULTS_ROOT, Json, Months, Runs, Seed, Sets, Workers
-from sanctionsim.experiments.compare import compare, format_effect
+from sanctionsim.experiments.compare import compare, effect_records, format_effect
 
 Metrics = Annotated[
     list[str] | None,
@@ -90,7 +90,7 @@ def compare_command(
     view.add_column("metric", overflow="fold")
     for col in ("median diff", "90% interval", "relative change", "P(good)"):
         view.add_column(col, justify="right")
-    for row in cmp.effects.to_dict(orient="records"):
+    for row in effect_records(cmp.effects):
         f = format_effect(row)
         view.add_row(
             str(row["scenario"]),

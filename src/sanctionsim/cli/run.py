@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 
 from sanctionsim.analysis.summary import summarize
-from sanctionsim.cli.common import console, fmt, handle_errors, print_json, progress_bar
+from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
 from sanctionsim.experiments.ensemble import prepare, replay, simulate
+from sanctionsim.formatting import format_number
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import load_results
 
@@ -72,7 +73,14 @@ def run_command(
     for col in ("median", "10%", "90%"):
         view.add_column(col, justify="right")
     for row in table.itertuples():
-        view.add_row(row.metric, row.stat, row.unit, fmt(row.median), fmt(row.p10), fmt(row.p90))
+        view.add_row(
+            row.metric,
+            row.stat,
+            row.unit,
+            format_number(row.median),
+            format_number(row.p10),
+            format_number(row.p90),
+        )
     console.print(view)
     console.print(f"results: {target}")
 

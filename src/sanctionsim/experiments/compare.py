@@ -33,6 +33,7 @@ import pandas as pd
 
 from sanctionsim.analysis.summary import outcome
 from sanctionsim.experiments.ensemble import prepare, simulate
+from sanctionsim.formatting import format_number, format_percent, format_probability
 from sanctionsim.metrics import KEY_METRICS, describe
 from sanctionsim.results import Results, load_results
 from sanctionsim.scenario import Scenario
@@ -43,15 +44,19 @@ __all__ = [
     "Comparison",
     "check_pairable",
     "compare",
+    "effect_records",
     "effects_table",
     "format_effect",
     "format_number",
     "format_percent",
     "format_probability",
+    "from_results",
     "good_label",
+    "is_comparison_folder",
     "load_comparison",
     "paired_differences",
     "paired_outcomes",
+    "unique_names",
 ]
 
 #: File in a comparison folder that holds the effects table and the run metadata.
@@ -84,44 +89,6 @@ _KEYS = ("replicate", "month", "date")
 Progress = Callable[[int, int], None]
 
 
-# ---------------------------------------------------------------------------------------------
-# Number formatting: one place, used by the CLI table, `compare --json` and the report
-# ---------------------------------------------------------------------------------------------
-
-
-def format_number(value: float | None) -> str:
-    """Format a number with 3 significant digits and a k/M/bn/tn suffix, e.g. ``-1.53M``.
-
-    The CLI table, the ``formatted`` fields of ``compare --json`` and the report
-    all use this function, so the same number reads the same everywhere.
-    ``None`` and NaN give ``"n/a"``.
-    """
-    if value is None or not math.isfinite(float(value)):
-        return "n/a"
-    value = float(value) + 0.0  # turns -0.0 into 0.0
-    if value == 0.0:
-        return "0"
-    a = abs(value)
-    for scale, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= scale * 0.9995:  # 999,600 -> "1M", not "1e+03k"
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-def format_percent(value: float | None) -> str:
-    """Format a share as a signed percentage with one decimal, e.g. ``-6.1%``; NaN gives ``"n/a"``."""
-    if value is None or not math.isfinite(float(value)):
-        return "n/a"
-    return f"{100.0 * float(value) + 0.0:+.1f}%"
-
-
-def format_probability(value: float | None) -> str:
-    """Format a probability with two decimals, e.g. ``0.97``; NaN gives ``"n/a"``."""
-    if value is None or not math.isfinite(float(value)):
-        return "n/a"
-    return f"{float(value):.2f}"
-
-
 def format_effect(row: Mapping[str, Any]) -> dict[str, str]:
     """The display strings of one row of an effects table.
 
@@ -143,6 +110,11 @@ def format_effect(row: Mapping[str, Any]) -> dict[str, str]:
 def _signed(value: float | None) -> str:
     text = format_number(value)
     return text if text in ("0", "n/a") or text.startswith("-") else f"+{text}"
+
+
+def effect_records(effects: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of an effects table as plain dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in effects.to_dict(orient="records")]
 
 
 def good_label(direction: int) -> str:
@@ -361,7 +333,7 @@ class Comparison:
         ]
         effects = [
             {**{k: _plain(v) for k, v in row.items()}, "formatted": format_effect(row)}
-            for row in self.effects.to_dict(orient="records")
+            for row in effect_records(self.effects)
         ]
         return {
             "kind": "sanctionsim.comparison",
@@ -486,6 +458,8 @@ def compare(
         ScenarioError: For a bad scenario file or override.
         FileExistsError: If ``out`` exists.
     """
+    if isinstance(others, str | os.PathLike | Scenario):
+        others = [others]
     if not others:
         raise ValueError("compare needs a base scenario and at least one other scenario")
     ref = prepare(base, overrides=overrides, runs=runs, seed=seed, months=months)

@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 
-from sanctionsim.experiments.compare import format_number, format_percent, format_probability
+from sanctionsim.formatting import format_number, format_percent, format_probability
 from sanctionsim.plotting.style import (
     DEFAULT_QUANTILES,
     LINE_COLOR,

@@ -20,15 +20,14 @@ from typing import Any
 
 from sanctionsim.experiments.compare import (
     Comparison,
+    effect_records,
     format_effect,
-    format_number,
-    format_percent,
-    format_probability,
     from_results,
     is_comparison_folder,
     load_comparison,
     unique_names,
 )
+from sanctionsim.formatting import format_number, format_percent, format_probability
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.report.storylines import storylines
 from sanctionsim.results import Results, load_results
@@ -163,7 +162,7 @@ def _runs_table(runs: dict[str, Results]) -> Table:
 
 def _effects_table(comparison: Comparison) -> Table:
     rows, keys = [], []
-    for row in comparison.effects.to_dict(orient="records"):
+    for row in effect_records(comparison.effects):
         f = format_effect(row)
         rows.append(
             (
@@ -211,15 +210,21 @@ def _headline(row: dict[str, Any]) -> str:
 
 
 def _headlines(comparison: Comparison) -> dict[str, list[str]]:
-    """The clearest effects of each policy: largest confidence in a direction, then size."""
+    """The clearest effects of each policy.
+
+    Metrics whose 90% interval of the paired difference excludes zero come
+    first, then the others that moved in some replicate; each group is sorted
+    by the size of the median relative change.
+    """
     out: dict[str, list[str]] = {}
     for name in comparison.others:
-        rows = [r for r in comparison.effects.to_dict(orient="records") if r["scenario"] == name]
+        rows = [r for r in effect_records(comparison.effects) if r["scenario"] == name]
         moved = [r for r in rows if r["diff_p05"] != 0 or r["diff_p95"] != 0]
         moved.sort(
             key=lambda r: (
-                -max(r["p_good"], 1 - r["p_good"]),
+                not (r["diff_p05"] > 0 or r["diff_p95"] < 0),
                 -abs(r["rel_change"]) if r["rel_change"] == r["rel_change"] else 0.0,
+                -abs(r["rel_p95"] - r["rel_p05"]) if r["rel_p05"] == r["rel_p05"] else 0.0,
             )
         )
         out[name] = [_headline(r) for r in moved[:MAX_HEADLINES]] or ["No metric differs from the base."]

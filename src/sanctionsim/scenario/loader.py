@@ -328,13 +328,36 @@ def _record(prov: Provenance, loc: Loc, value: Any, source: str) -> None:
             stack.extend(((*here, i), v) for i, v in enumerate(item))
 
 
+#: Top-level lists whose items merge by ``name`` across ``extends`` instead of replacing the list.
+MERGED_BY_NAME = ("events",)
+
+
+def _named(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(i, dict) and "name" in i for i in items)
+
+
 def _merge(base: dict[str, Any], child: Mapping[str, Any], prov: Provenance, source: str, loc: Loc) -> None:
-    """Deep-merge ``child`` into ``base`` in place: mappings merge, anything else replaces."""
+    """Deep-merge ``child`` into ``base`` in place: mappings merge, anything else replaces.
+
+    The items of a top-level list in :data:`MERGED_BY_NAME` (``events``) merge by ``name``: a
+    child's event replaces the base's event of the same name, and new names are appended, so an
+    extending file states only the events its story adds or changes.
+    """
     for key, value in child.items():
         here = (*loc, key)
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             prov[here] = source
             _merge(base[key], value, prov, source, here)
+        elif not loc and key in MERGED_BY_NAME and _named(value) and _named(base.get(key)):
+            merged = base[key]
+            index = {item["name"]: i for i, item in enumerate(merged)}
+            for item in value:
+                position = index.setdefault(item["name"], len(merged))
+                if position == len(merged):
+                    merged.append(copy.deepcopy(item))
+                else:
+                    merged[position] = copy.deepcopy(item)
+                _record(prov, (*here, position), item, source)
         else:
             base[key] = copy.deepcopy(value)
             _record(prov, here, value, source)

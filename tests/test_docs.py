@@ -4,6 +4,7 @@
 - every scenario schema field states its unit in brackets at the end of its description;
 - every metric in the registry is named in ``docs/model.md`` or ``docs/metrics.md``;
 - every submodel module is named in ``docs/model.md``;
+- the *Events* column of ``docs/parameters.md`` says what events accept on the baseline;
 - every example scenario file in ``docs/scenarios.md`` loads and runs.
 """
 
@@ -17,6 +18,7 @@ import pytest
 
 import sanctionsim as ss
 from sanctionsim import metrics, reference
+from sanctionsim.model.model import SanctionsModel
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -61,6 +63,38 @@ def test_every_schema_field_has_a_unit() -> None:
         f"{len(missing)} scenario schema field(s) lack a '[unit]' at the end of their description "
         "in src/sanctionsim/scenario/schema.py (then run make docs):\n  " + "\n  ".join(missing)
     )
+
+
+_SLOTS = {"actors": "<CODE>", "goods": "<good>", "routes": "<route>", "sanctions": "<regime>"}
+
+
+def _pattern(path: str) -> str:
+    """The documented pattern of a parameter path: ``routes.rail.kappa`` -> ``routes.<route>.kappa``."""
+    parts = path.split(".")
+    if parts[0] in _SLOTS:
+        parts[1] = _SLOTS[parts[0]]
+    if len(parts) > 3 and parts[2] in ("goods", "caps"):  # actors.<CODE>.goods.<good>.*, caps.<good>
+        parts[3] = "<good>"
+    return ".".join(parts)
+
+
+def test_events_column_matches_what_events_accept() -> None:
+    """A baseline parameter documented `yes` is accepted by events; any other is refused."""
+    params = SanctionsModel(config=ss.load_scenario(BASELINE).config, replicates=[0]).params
+    column = {f.path: f.events for f in reference.schema_fields()}
+    wrong = []
+    for path in params.paths():
+        if path.split(".", 1)[0] in ("ties", "treaty"):
+            continue  # derived paths, documented as settable
+        events = column[_pattern(path)]
+        try:
+            params.resolve(path, settable=True)
+            accepted = True
+        except ValueError:
+            accepted = False
+        if accepted != events.startswith("yes"):
+            wrong.append(f"{path}: documented {events!r}, events {'accept' if accepted else 'refuse'} it")
+    assert not wrong, "docs/parameters.md Events column is wrong (fix reference.py):\n  " + "\n  ".join(wrong)
 
 
 def test_every_metric_is_documented() -> None:

@@ -565,3 +565,11 @@ def test_events_merge_by_name_across_extends(tmp_path):
     treaty = events[names.index("treaty_signed")]
     assert treaty.at == "2024-07" and treaty.add == {"treaty.RUS.PRK": 0.4}
     assert events[0] == base[0]
+
+
+def test_empty_events_list_clears_inherited_events(tmp_path):
+    from tests.conftest import BASELINE
+
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {BASELINE}\nevents: []\n")
+    assert load_scenario(child).config.events == []

@@ -52,12 +52,13 @@ PLACEHOLDERS: dict[str, str] = {
 }
 _DEFAULT_PLACEHOLDER = "<key>"
 
-#: Parameters that events accept but that change nothing, because the model reads them only
-#: when it is built (or not at all). Keep in step with ``model/structure.py`` and the submodels.
-EVENT_NO_EFFECT: dict[str, str] = {
-    "actors.<CODE>.enforcer": "accepted, no effect (enforcers are fixed at the start)",
-    "routes.<route>.cash": "accepted, no effect (route kinds are fixed at the start)",
-    "tie_dynamics.treaty": "accepted, no effect (not read by the model; use `treaty.<A>.<B>`)",
+#: Numeric parameters that fix the model's structure when it is built: ``model/structure.py`` reads
+#: them from the scenario, not from the parameter table. Events refuse them (they are in
+#: ``_INIT_ONLY``), and an uncertainty on one is accepted but changes nothing. Keep in step with
+#: ``model/structure.py`` and ``_INIT_ONLY`` in ``model/params.py``.
+STRUCTURE_ONLY: dict[str, str] = {
+    "actors.<CODE>.enforcer": "no (fixed when the model is built; not an uncertainty either)",
+    "routes.<route>.cash": "no (fixed when the model is built; not an uncertainty either)",
 }
 
 #: Parameter paths that are not schema fields: the model derives them from the scenario.
@@ -269,8 +270,8 @@ def _declaring_class(model: type[BaseModel], name: str) -> str:
 
 def _events_column(path: str, kind: str) -> str:
     """Whether a parameter path can be changed by events or drawn as an uncertainty."""
-    if path in EVENT_NO_EFFECT:
-        return EVENT_NO_EFFECT[path]
+    if path in STRUCTURE_ONLY:
+        return STRUCTURE_ONLY[path]
     if kind == "model":
         return "-"
     if path.split(".", 1)[0] not in _SECTIONS or kind not in ("scalar", "entry"):
@@ -278,7 +279,7 @@ def _events_column(path: str, kind: str) -> str:
     if ".ties." in path:
         return "no (use `ties.<A>.<B>`)"
     if path.rsplit(".", 1)[-1] in _INIT_ONLY:
-        return "uncertainty only (initial state)"
+        return "uncertainty only (read when the model is built)"
     return "yes"
 
 
@@ -376,7 +377,8 @@ def parameters_markdown() -> str:
         "do: [model.md](model.md).\n",
         "Column *Events*: `yes` means scenario events may `set`, `add` or `scale` the value for "
         "the replicates in which they fire, and `uncertainties:` may draw it per replicate; "
-        "`uncertainty only` marks initial state, which events cannot change. A mapping entry "
+        "`uncertainty only` marks values the model reads only when it is built (initial state), "
+        "which events cannot change; `no` marks values neither may change. A mapping entry "
         "exists as a parameter only when the scenario gives it (for example "
         "`actors.PRK.goods.troops.production` needs a `troops` entry under `actors.PRK.goods`).\n",
         "## Goods\n",

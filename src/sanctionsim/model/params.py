@@ -8,6 +8,7 @@ per replicate, so both work the same way for every parameter.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,8 +33,10 @@ _SECTIONS = (
     "tie_dynamics",
     "adaptive_policy",
 )
-# Read only when the model is built: may be drawn as an uncertainty but not changed by events.
-_INIT_ONLY = ("stock", "gdp", "tech", "capability", "enforcer", "cash")
+# Initial state, read when the model is built: may be drawn as an uncertainty, not changed by events.
+_INITIAL = re.compile(r"^actors\.[^.]+\.(gdp|tech|capability|goods\.[^.]+\.stock)$")
+# Structure, fixed when the model is built: neither drawn nor changed by events.
+_STRUCTURAL = re.compile(r"^(actors\.[^.]+\.enforcer|routes\.[^.]+\.cash)$")
 
 
 def _leaves(prefix: str, value: Any) -> Iterator[tuple[str, float]]:
@@ -73,7 +76,7 @@ class ParamTable:
                 self._values[f"treaty.{a}.{b}"] = np.zeros(r)
         for path, unc in config.uncertainties.items():
             try:
-                key = self.resolve(path)
+                key = self.resolve(path, drawn=True)
             except ValueError as err:
                 raise ValueError(f"uncertainties.{path}: {err}") from None
             u = streams.uniform(f"uncertainty:{key}", 0, 1)[:, 0]
@@ -82,7 +85,7 @@ class ParamTable:
             else:
                 self._values[key] = np.exp(np.log(unc.low) + (np.log(unc.high) - np.log(unc.low)) * u)
 
-    def resolve(self, path: str, *, settable: bool = False) -> str:
+    def resolve(self, path: str, *, settable: bool = False, drawn: bool = False) -> str:
         """Return the canonical path for ``path`` or raise a ValueError with suggestions."""
         parts = path.split(".")
         if (
@@ -94,7 +97,9 @@ class ParamTable:
             a, b = sorted(parts[1:], key=self.codes.index)
             path = f"{parts[0]}.{a}.{b}"
         if path in self._values:
-            if settable and path.rsplit(".", 1)[-1] in _INIT_ONLY:
+            if (settable or drawn) and _STRUCTURAL.match(path):
+                raise ValueError(f"{path!r} fixes the model's structure when it is built; it cannot vary")
+            if settable and _INITIAL.match(path):
                 raise ValueError(f"{path!r} is read only when the model is built, so events cannot change it")
             return path
         close = difflib.get_close_matches(path, list(self._values), n=3, cutoff=0.6)

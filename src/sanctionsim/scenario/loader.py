@@ -333,7 +333,8 @@ MERGED_BY_NAME = ("events",)
 
 
 def _named(items: Any) -> bool:
-    return isinstance(items, list) and all(isinstance(i, dict) and "name" in i for i in items)
+    """A non-empty list of mappings with names (an empty list replaces, so ``events: []`` clears)."""
+    return isinstance(items, list) and bool(items) and all(isinstance(i, dict) and "name" in i for i in items)
 
 
 def _merge(base: dict[str, Any], child: Mapping[str, Any], prov: Provenance, source: str, loc: Loc) -> None:

@@ -27,7 +27,7 @@ from pydantic.fields import FieldInfo
 
 from sanctionsim import metrics
 from sanctionsim.goods import GOODS
-from sanctionsim.model.params import _INIT_ONLY, _SECTIONS
+from sanctionsim.model.params import INITIAL_STATE, SECTIONS, STRUCTURAL
 from sanctionsim.scenario.schema import ScenarioConfig
 
 #: The project's docs folder.
@@ -52,14 +52,6 @@ PLACEHOLDERS: dict[str, str] = {
 }
 _DEFAULT_PLACEHOLDER = "<key>"
 
-#: Numeric parameters that fix the model's structure when it is built: ``model/structure.py`` reads
-#: them from the scenario, not from the parameter table. Events refuse them (they are in
-#: ``_INIT_ONLY``), and an uncertainty on one is accepted but changes nothing. Keep in step with
-#: ``model/structure.py`` and ``_INIT_ONLY`` in ``model/params.py``.
-STRUCTURE_ONLY: dict[str, str] = {
-    "actors.<CODE>.enforcer": "no (fixed when the model is built; not an uncertainty either)",
-    "routes.<route>.cash": "no (fixed when the model is built; not an uncertainty either)",
-}
 
 #: Parameter paths that are not schema fields: the model derives them from the scenario.
 DERIVED_PATHS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -270,15 +262,15 @@ def _declaring_class(model: type[BaseModel], name: str) -> str:
 
 def _events_column(path: str, kind: str) -> str:
     """Whether a parameter path can be changed by events or drawn as an uncertainty."""
-    if path in STRUCTURE_ONLY:
-        return STRUCTURE_ONLY[path]
+    if STRUCTURAL.match(path):
+        return "no (fixed when the model is built; not an uncertainty either)"
     if kind == "model":
         return "-"
-    if path.split(".", 1)[0] not in _SECTIONS or kind not in ("scalar", "entry"):
+    if path.split(".", 1)[0] not in SECTIONS or kind not in ("scalar", "entry"):
         return "no"
     if ".ties." in path:
         return "no (use `ties.<A>.<B>`)"
-    if path.rsplit(".", 1)[-1] in _INIT_ONLY:
+    if INITIAL_STATE.match(path):
         return "uncertainty only (read when the model is built)"
     return "yes"
 

@@ -18,7 +18,7 @@ from sanctionsim.model.streams import Streams
 from sanctionsim.scenario.schema import ScenarioConfig
 
 # Sections holding parameters (the rest is metadata, events, claims).
-_SECTIONS = (
+SECTIONS = (
     "actors",
     "goods",
     "routes",
@@ -34,9 +34,9 @@ _SECTIONS = (
     "adaptive_policy",
 )
 # Initial state, read when the model is built: may be drawn as an uncertainty, not changed by events.
-_INITIAL = re.compile(r"^actors\.[^.]+\.(gdp|tech|capability|goods\.[^.]+\.stock)$")
+INITIAL_STATE = re.compile(r"^actors\.[^.]+\.(gdp|tech|capability|goods\.[^.]+\.stock)$")
 # Structure, fixed when the model is built: neither drawn nor changed by events.
-_STRUCTURAL = re.compile(r"^(actors\.[^.]+\.enforcer|routes\.[^.]+\.cash)$")
+STRUCTURAL = re.compile(r"^(actors\.[^.]+\.enforcer|routes\.[^.]+\.cash)$")
 
 
 def _leaves(prefix: str, value: Any) -> Iterator[tuple[str, float]]:
@@ -62,7 +62,7 @@ class ParamTable:
         self._values: dict[str, np.ndarray] = {}
         self._stacks: dict[tuple[tuple[str, ...], float], np.ndarray] = {}
         self.n_replicates = r
-        for section in _SECTIONS:
+        for section in SECTIONS:
             for path, value in _leaves(section, data[section]):
                 if ".ties." in path:
                     continue
@@ -97,9 +97,9 @@ class ParamTable:
             a, b = sorted(parts[1:], key=self.codes.index)
             path = f"{parts[0]}.{a}.{b}"
         if path in self._values:
-            if (settable or drawn) and _STRUCTURAL.match(path):
+            if (settable or drawn) and STRUCTURAL.match(path):
                 raise ValueError(f"{path!r} fixes the model's structure when it is built; it cannot vary")
-            if settable and _INITIAL.match(path):
+            if settable and INITIAL_STATE.match(path):
                 raise ValueError(f"{path!r} is read only when the model is built, so events cannot change it")
             return path
         close = difflib.get_close_matches(path, list(self._values), n=3, cutoff=0.6)

@@ -67,7 +67,7 @@ def test_self_comparison_is_exactly_zero() -> None:
 
 
 def _same_events_except(policy: Path, added: set[str], moved: set[str]) -> None:
-    """Guard: the test policy repeats the baseline's events (lists replace in `extends`)."""
+    """Guard: the policy keeps the baseline's events but the ones it adds or moves (merge by name)."""
     base = {e["name"]: e for e in load_scenario(BASELINE).resolved["events"]}
     mine = {e["name"]: e for e in load_scenario(policy).resolved["events"]}
     assert set(mine) - set(base) == added, f"update {policy.name}: the baseline's events changed"

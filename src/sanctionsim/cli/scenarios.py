@@ -9,7 +9,8 @@ default ``scenarios/`` in the working directory), such as ``analysts/oil-for-lab
   included) as YAML or JSON.
 - ``diff`` prints the dotted paths whose resolved values differ between two scenarios.
 - ``check`` runs a scenario's ensemble in memory and scores its claims (``docs/claims.md``).
-- ``predictions`` scores every claim in the library and writes the table of ``docs/predictions.md``.
+- ``predictions`` scores every claim in the library and writes the table of ``docs/predictions.md``,
+  each claim scored under its scenario and, for reference, under the unchanged baseline.
 """
 
 from __future__ import annotations
@@ -27,9 +28,17 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from sanctionsim.analysis.claims import NOT_SUPPORTED_AT, SUPPORTED_AT, ClaimCheck, check_claims
+from sanctionsim.analysis.claims import (
+    NOT_SUPPORTED_AT,
+    SUPPORTED_AT,
+    ClaimCheck,
+    check_claims,
+    evaluate_claims,
+)
 from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
+from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.results import Results
 from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.errors import did_you_mean
 from sanctionsim.scenario.loader import EXTENDS_KEY, read_yaml
@@ -174,6 +183,8 @@ def diff_configs(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, 
 def _show_value(value: Any) -> str:
     if value is MISSING:
         return "(absent)"
+    if isinstance(value, str):
+        return value
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...")
 
 
@@ -211,9 +222,9 @@ def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
         print_json(entries)
         return
     view = Table(title=f"scenarios in {root}/ ({len(entries)})")
-    view.add_column("name", overflow="fold")
+    view.add_column("name", no_wrap=True, min_width=max((len(e["name"]) for e in entries), default=4))
     view.add_column("title", overflow="fold")
-    view.add_column("extends", overflow="fold")
+    view.add_column("extends", no_wrap=True)
     view.add_column("claims", justify="right")
     for e in entries:
         title = escape(e["title"]) if e["error"] is None else f"[red]invalid: {escape(e['error'])}[/]"
@@ -333,14 +344,14 @@ def check_command(
     view.add_column("P(holds)", justify="right", no_wrap=True)
     view.add_column("verdict", no_wrap=True)
     view.add_column("reason", ratio=3, overflow="fold")
-    for row in check.table.itertuples():
-        style = _VERDICT_STYLE[row.verdict]
+    for row in check.table.to_dict(orient="records"):
+        style = _VERDICT_STYLE[str(row["verdict"])]
         view.add_row(
-            f"[bold]{escape(row.id)}[/]: {escape(row.text)}",
-            escape(row.by),
-            f"{row.probability:.2f}",
-            f"[{style}]{row.verdict}[/]",
-            escape(row.reason),
+            f"[bold]{escape(str(row['id']))}[/]: {escape(str(row['text']))}",
+            escape(str(row["by"])),
+            f"{float(row['probability']):.2f}",
+            f"[{style}]{row['verdict']}[/]",
+            escape(str(row["reason"])),
         )
     console.print(view)
     console.print(
@@ -366,8 +377,27 @@ def _revision(manifest: Mapping[str, Any]) -> str:
     return f"{str(rev)[:12]}{' (uncommitted changes)' if manifest.get('git_dirty') else ''}"
 
 
-def predictions_markdown(checks: Sequence[ClaimCheck], *, runs: int, seed: int, today: dt.date) -> str:
-    """The text of ``docs/predictions.md``: a header and one table row per claim."""
+def predictions_markdown(
+    checks: Sequence[ClaimCheck],
+    *,
+    runs: int,
+    seed: int,
+    today: dt.date,
+    reference: str | None = None,
+    reference_p: Mapping[tuple[str, str], float | None] | None = None,
+) -> str:
+    """The text of ``docs/predictions.md``: a header and one table row per claim.
+
+    Args:
+        checks: The scored scenarios.
+        runs: Replicates per scenario.
+        seed: Seed of every ensemble.
+        today: Date written in the header.
+        reference: Name of the scenario every claim was also scored on (``None``: no such column).
+        reference_p: P(holds) on the reference per (scenario, claim id); ``None`` where the claim
+            cannot be scored there.
+    """
+    reference_p = reference_p or {}
     manifest = checks[0].manifest if checks else {}
     version = (manifest.get("versions") or {}).get("sanctionsim", "?")
     n_claims = sum(len(c.table) for c in checks)
@@ -389,28 +419,77 @@ def predictions_markdown(checks: Sequence[ClaimCheck], *, runs: int, seed: int, 
         "otherwise (the grammar and thresholds are in [claims.md](claims.md)). "
         f"`sanctionsim check SCENARIO --runs {runs} --seed {seed}` prints the same numbers for one "
         "scenario. Claims are absolute statements about one scenario; a policy's effect relative to "
-        "the baseline is a comparison, not a claim.",
+        "the baseline is a comparison, not a claim."
+        + (
+            f" *P on {reference}* scores the same claim on the unchanged `{reference}` scenario (same "
+            "runs, seed and horizon): a claim that holds there as well does not depend on the "
+            "scenario's story."
+            if reference
+            else ""
+        ),
         "",
         f"{n_claims} claims in {len(checks)} scenarios: "
         + ", ".join(f"{counts[v]} {v}" for v in _VERDICT_STYLE)
         + ".",
         "",
-        "| scenario | claim id | who | claim | P(holds) | verdict | why (medians across replicates) |",
-        "|---|---|---|---|---:|---|---|",
+        "| scenario | claim id | who | claim | P(holds) | verdict | "
+        + (f"P on {reference} | " if reference else "")
+        + "why (medians across replicates) |",
+        "|---|---|---|---|---:|---|" + ("---:|" if reference else "") + "---|",
     ]
     for check in checks:
-        for row in check.table.itertuples():
+        for row in check.table.to_dict(orient="records"):
+            verdict = str(row["verdict"])
             cells = (
                 f"`{check.scenario.name}`",
-                f"`{row.id}`",
-                row.by,
-                row.text,
-                f"{row.probability:.2f}",
-                f"**{row.verdict}**" if row.verdict != "contested" else row.verdict,
-                row.reason,
+                f"`{row['id']}`",
+                row["by"],
+                row["text"],
+                f"{float(row['probability']):.2f}",
+                f"**{verdict}**" if verdict != "contested" else verdict,
+                *(
+                    [_probability(reference_p.get((check.scenario.name, str(row["id"]))))]
+                    if reference
+                    else []
+                ),
+                row["reason"],
             )
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _probability(p: float | None) -> str:
+    return "–" if p is None else f"{p:.2f}"
+
+
+def reference_probabilities(
+    checks: Sequence[ClaimCheck],
+    reference: Scenario,
+    *,
+    runs: int,
+    seed: int,
+    workers: int | None = None,
+) -> dict[tuple[str, str], float | None]:
+    """Score every scenario's claims on a reference scenario (the baseline), run at that scenario's horizon.
+
+    Returns:
+        P(holds) on the reference per (scenario name, claim id); ``None`` for a claim the reference
+        cannot score (a metric or a window it does not have).
+    """
+    runs_by_months: dict[int, Results] = {}
+    out: dict[tuple[str, str], float | None] = {}
+    for check in checks:
+        months = check.scenario.config.months
+        if months not in runs_by_months:
+            runs_by_months[months] = simulate(reference, runs=runs, seed=seed, months=months, workers=workers)
+        results = runs_by_months[months]
+        for claim in check.scenario.config.claims:
+            try:
+                table = evaluate_claims(results, [claim], actors=list(reference.config.actors))
+                out[(check.scenario.name, claim.id)] = float(table["probability"].iloc[0])
+            except ValueError:
+                out[(check.scenario.name, claim.id)] = None
+    return out
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -447,6 +526,12 @@ def predictions_command(
         Path, typer.Option("--out", "-o", help="Markdown file to write (atomically).")
     ] = DEFAULT_PREDICTIONS,
     workers: Workers = None,
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline", help="Scenario to score every claim on as well, for reference ('' for none)."
+        ),
+    ] = "baseline",
     root: Root = DEFAULT_ROOT,
     json_: Json = False,
 ) -> None:
@@ -460,11 +545,36 @@ def predictions_command(
         if not json_:
             err_console.print(f"[{i}/{len(chosen)}] {escape(sc.name)}", highlight=False)
         checks.append(_check(sc, runs=runs, seed=seed, workers=workers, progress=not json_))
-    text = predictions_markdown(checks, runs=runs, seed=seed, today=dt.datetime.now(dt.UTC).date())
+    reference = load(baseline, root=root) if baseline else None
+    ref_p: dict[tuple[str, str], float | None] = {}
+    if reference is not None:
+        if not json_:
+            err_console.print(f"reference: {escape(reference.name)}", highlight=False)
+        ref_p = reference_probabilities(checks, reference, runs=runs, seed=seed, workers=workers)
+    text = predictions_markdown(
+        checks,
+        runs=runs,
+        seed=seed,
+        today=dt.datetime.now(dt.UTC).date(),
+        reference=reference.name if reference is not None else None,
+        reference_p=ref_p,
+    )
     write_atomic(out, text)
     if json_:
+        scored = []
+        for c in checks:
+            data = _claims_json(c)
+            for claim in data["claims"]:
+                claim["reference_probability"] = ref_p.get((c.scenario.name, claim["id"]))
+            scored.append(data)
         print_json(
-            {"out": str(out), "runs": runs, "seed": seed, "scenarios": [_claims_json(c) for c in checks]}
+            {
+                "out": str(out),
+                "runs": runs,
+                "seed": seed,
+                "reference": reference.name if reference is not None else None,
+                "scenarios": scored,
+            }
         )
         return
     n = sum(len(c.table) for c in checks)
@@ -491,6 +601,7 @@ __all__ = [
     "library_name",
     "load",
     "predictions_markdown",
+    "reference_probabilities",
     "register",
     "resolved_config",
     "write_atomic",

@@ -47,7 +47,8 @@ def settle(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> Pay
     owed = np.maximum(net, 0.0)  # owed[i, j]: j must pay i
     cash = model.stock[:, :, CASH]
     total_by_payer = owed.sum(axis=1)  # (R, j)
-    afford = np.minimum(1.0, cash / np.maximum(total_by_payer, _EPS))
+    # 1 - 1e-12: headroom so that rounding in the split never sends more cash than the payer holds
+    afford = np.minimum(1.0, cash / np.maximum(total_by_payer, _EPS)) * (1.0 - 1e-12)
     send = (owed * afford[:, None, :]).transpose(0, 2, 1)  # send[j, i]: cash flow src=j -> dst=i
     sanc = deal.sanctioned_mask[:, :, :, CASH]
     open_cash = s.combo_is_cash & (s.combo_route == 0)

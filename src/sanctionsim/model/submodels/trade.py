@@ -92,7 +92,8 @@ def deals(model: SanctionsModel, value: np.ndarray) -> Deals:
     rate = _goods_param(model, "trade_rate")[:, None, :]
     keep = _goods_param(model, "keep_months")[:, None, :]
     cover = _goods_param(model, "cover_months")[:, None, :]
-    offer = rate * np.maximum(0.0, model.stock - keep * model.need)
+    # 1 - 1e-12: headroom so that rounding in the splits never ships more than the stock
+    offer = rate * np.maximum(0.0, model.stock - keep * model.need) * (1.0 - 1e-12)
     want = rate * np.maximum(0.0, cover * model.need - model.stock)
     offer[:, :, CASH] = 0.0
     want[:, :, CASH] = 0.0

@@ -68,7 +68,7 @@ def test_list_prints_every_scenario_with_title_and_base() -> None:
     assert set(entries) == files
     lim = entries["analysts/lim-strategic-choice"]
     assert lim["title"] == "Lim: Kim's strategic choice"
-    assert lim["extends"] == "../baseline.yaml"
+    assert lim["extends"] == "baseline"  # the base as a library name, like the name column
     assert lim["claims"] >= 2
     assert entries["baseline"]["extends"] == ""
     code, out, _ = invoke("list", "--root", ROOT)

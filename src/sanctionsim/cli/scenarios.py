@@ -201,7 +201,10 @@ def _entry(path: Path, root: Path) -> dict[str, Any]:
     name = library_name(path, root=root)
     try:
         raw = read_yaml(path)
-        extends = raw.get(EXTENDS_KEY) or ""
+        extends = str(raw.get(EXTENDS_KEY) or "")
+        parent = (path.parent / extends).with_suffix(".yaml") if extends else None
+        if parent is not None and parent.is_file():
+            extends = library_name(parent.resolve(), root=root)  # a name, like the first column
         sc = load(path, root=root)
         return {
             "name": name,
@@ -223,12 +226,12 @@ def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
         return
     view = Table(title=f"scenarios in {root}/ ({len(entries)})")
     view.add_column("name", no_wrap=True, min_width=max((len(e["name"]) for e in entries), default=4))
-    view.add_column("title", overflow="fold")
     view.add_column("extends", no_wrap=True)
     view.add_column("claims", justify="right")
+    view.add_column("title", overflow="fold", min_width=20)
     for e in entries:
         title = escape(e["title"]) if e["error"] is None else f"[red]invalid: {escape(e['error'])}[/]"
-        view.add_row(escape(e["name"]), title, escape(e["extends"]), str(e["claims"]))
+        view.add_row(escape(e["name"]), escape(e["extends"]), str(e["claims"]), title)
     console.print(view)
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import RESULTS_ROOT, Json, Months, Runs, Seed, Sets, Workers
 from sanctionsim.experiments.compare import compare, effect_records, format_effect
+from sanctionsim.scenario.library import find_scenario
 
 Metrics = Annotated[
     list[str] | None,
@@ -34,10 +35,14 @@ def _split(values: list[str] | None) -> list[str] | None:
     return names or None
 
 
+#: How the table marks the good direction: P(decrease) as a down arrow, P(increase) as an up one.
+ARROWS = {"P(decrease)": "↓", "P(increase)": "↑"}
+
+
 @handle_errors
 def compare_command(
-    base: Annotated[Path, typer.Argument(help="Base scenario YAML file.")],
-    others: Annotated[list[Path], typer.Argument(help="Policy scenario YAML files (one or more).")],
+    base: Annotated[str, typer.Argument(help="Base scenario: a file, or a name under scenarios/.")],
+    others: Annotated[list[str], typer.Argument(help="Policy scenarios (one or more): files or names.")],
     runs: Runs = None,
     seed: Seed = None,
     months: Months = None,
@@ -62,10 +67,11 @@ def compare_command(
     target = out or default_compare_out()
     if target.exists():
         raise FileExistsError(f"{target}: comparison folder exists; pass another --out")
+    base_file, other_files = find_scenario(base), [find_scenario(o) for o in others]
     with progress_bar(f"compare: {1 + len(others)} scenarios", enabled=not json_) as update:
         cmp = compare(
-            base,
-            others,
+            base_file,
+            other_files,
             runs=runs,
             seed=seed,
             months=months,
@@ -80,27 +86,32 @@ def compare_command(
         print_json({"comparison": str(target), **cmp.to_dict()})
         return
     m = cmp.manifest
-    view = Table(
-        title=(
-            f"Paired differences vs {cmp.base}: {m.get('runs')} runs, seed {m.get('seed')}, "
-            f"{m.get('months')} months from {m.get('start')}"
-        )
+    console.print(
+        f"Paired differences vs {cmp.base}: {m.get('runs')} runs, seed {m.get('seed')}, "
+        f"{m.get('months')} months from {m.get('start')}",
+        highlight=False,
     )
-    view.add_column("scenario", overflow="fold")
-    view.add_column("metric", overflow="fold")
-    for col in ("median diff", "90% interval", "relative change", "P(good)"):
-        view.add_column(col, justify="right")
-    for row in effect_records(cmp.effects):
-        f = format_effect(row)
-        view.add_row(
-            str(row["scenario"]),
-            f"{row['metric']} ({row['stat']}, {row['unit']})",
-            f["median_diff"],
-            f["interval"],
-            f["rel_change"],
-            f"{row['p_label']} {f['p_good']}",
-        )
-    console.print(view)
+    records = effect_records(cmp.effects)
+    for scenario in dict.fromkeys(str(r["scenario"]) for r in records):  # one table per policy
+        view = Table(title=scenario, title_justify="left")
+        view.add_column("metric (outcome, unit)", overflow="fold", min_width=18)
+        for col in ("median diff", "90% interval", "change", "P(good)"):
+            view.add_column(col, justify="right")
+        for row in (r for r in records if str(r["scenario"]) == scenario):
+            f = format_effect(row)
+            view.add_row(
+                f"{row['metric']} ({row['stat']}, {row['unit']})",
+                f["median_diff"],
+                f["interval"],
+                f["rel_change"],
+                f"{f['p_good']} {ARROWS.get(str(row['p_label']), '>0')}",
+            )
+        console.print(view)
+    console.print(
+        "P(good): share of replicates whose difference goes the bloc's way (↓ lower is better, "
+        "↑ higher; >0 for neutral metrics)",
+        highlight=False,
+    )
     console.print(f"comparison: {target}")
 
 

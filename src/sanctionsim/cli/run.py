@@ -16,6 +16,7 @@ from sanctionsim.experiments.ensemble import prepare, replay, simulate
 from sanctionsim.formatting import format_number
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import load_results
+from sanctionsim.scenario.library import find_scenario
 
 RESULTS_ROOT = Path("results")
 
@@ -38,7 +39,7 @@ def default_out(name: str) -> Path:
 
 @handle_errors
 def run_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or name under scenarios/ (baseline).")],
     runs: Runs = None,
     seed: Seed = None,
     months: Months = None,
@@ -48,7 +49,7 @@ def run_command(
     json_: Json = False,
 ) -> None:
     """Run a scenario as a Monte Carlo ensemble and write a results folder."""
-    sc = prepare(scenario, overrides=set_ or [], runs=runs, seed=seed, months=months)
+    sc = prepare(find_scenario(scenario), overrides=set_ or [], runs=runs, seed=seed, months=months)
     target = out or default_out(sc.name)
     if target.exists():
         raise FileExistsError(f"{target}: results folder exists; pass another --out")

@@ -116,9 +116,9 @@ def plot_bands(comparison: Comparison, *, out: Path, metrics: Sequence[str] | No
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
         labels = [f"{lab} (base)" if lab == comparison.base else lab for lab in labels]
-        fig.legend(handles, labels, loc="outside upper right", ncols=min(4, len(labels)), fontsize=8)
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize=8)
     fig.suptitle(
-        f"Metrics by scenario: median and {band_label(DEFAULT_QUANTILES)} — {_subtitle(comparison)}",
+        f"Metrics by scenario: median and {band_label(DEFAULT_QUANTILES)}\n{_subtitle(comparison)}",
         fontsize=12,
     )
     return save(fig, out)
@@ -164,9 +164,9 @@ def plot_difference_fan(comparison: Comparison, *, out: Path, metrics: Sequence[
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside upper right", ncols=min(3, len(labels)), fontsize=8)
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)), fontsize=8)
     fig.suptitle(
-        f"Paired difference from {comparison.base}: median, 50% and 90% of replicates — "
+        f"Paired difference from {comparison.base}: median, 50% and 90% of replicates\n"
         f"{_subtitle(comparison)}",
         fontsize=12,
     )

@@ -12,9 +12,7 @@ Each schema field's unit is the bracketed suffix of its description, for example
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -26,6 +24,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sanctionsim import metrics
+from sanctionsim.atomic import write_text
 from sanctionsim.goods import GOODS
 from sanctionsim.model.params import INITIAL_STATE, SECTIONS, STRUCTURAL
 from sanctionsim.scenario.schema import ScenarioConfig
@@ -456,26 +455,6 @@ def render() -> dict[str, str]:
     return {PARAMETERS_FILE: parameters_markdown(), METRICS_FILE: metrics_markdown()}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
-
-    Args:
-        path: The file to write.
-        text: Its new content (UTF-8).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main(docs: Path = DOCS) -> None:
     """Write ``docs/parameters.md`` and ``docs/metrics.md``.
 
@@ -483,7 +462,7 @@ def main(docs: Path = DOCS) -> None:
         docs: The folder to write into (the project's ``docs`` by default).
     """
     for name, text in render().items():
-        write_atomic(docs / name, text)
+        write_text(docs / name, text)
         print(f"wrote {docs / name}")
 
 

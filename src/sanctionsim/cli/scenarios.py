@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,6 +34,7 @@ from sanctionsim.analysis.claims import (
     check_claims,
     evaluate_claims,
 )
+from sanctionsim.atomic import write_text
 from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
 from sanctionsim.experiments.ensemble import simulate
@@ -431,21 +431,6 @@ def reference_probabilities(
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _claiming(paths: Sequence[Path], root: Path) -> Iterator[Scenario]:
     for path in paths:
         sc = load(path, root=root)
@@ -498,7 +483,7 @@ def predictions_command(
         reference=reference.name if reference is not None else None,
         reference_p=ref_p,
     )
-    write_atomic(out, text)
+    write_text(out, text)
     if json_:
         scored = []
         for c in checks:
@@ -543,5 +528,4 @@ __all__ = [
     "reference_probabilities",
     "register",
     "resolved_config",
-    "write_atomic",
 ]

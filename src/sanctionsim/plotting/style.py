@@ -9,10 +9,9 @@ already imported pyplot (a notebook, say), whose backend it then leaves alone.
 
 from __future__ import annotations
 
-import os
+import io
 import sys
 import textwrap
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sanctionsim import metrics as metric_registry
+from sanctionsim.atomic import write_bytes
 
 #: Resolution of every PNG the package writes.
 DPI: int = 120
@@ -244,16 +244,12 @@ def save(fig: Figure, path: Path | str) -> Path:
     Returns:
         The path written.
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    buffer = io.BytesIO()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format="png", dpi=DPI)
-        os.replace(tmp, target)
+        fig.savefig(buffer, format="png", dpi=DPI)
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
+    target = write_bytes(path, buffer.getvalue())
     return target
 
 

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from sanctionsim.atomic import write_text
 from sanctionsim.report.content import collect
 from sanctionsim.report.html import render_html
 from sanctionsim.report.markdown import render_markdown
@@ -25,18 +26,6 @@ MARKDOWN_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
 
 def _tmp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = _tmp_name(path)
-    try:
-        with open(tmp, "x", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _swap_folder(target: Path, files: dict[str, bytes]) -> None:
@@ -80,9 +69,9 @@ def build_report(paths: Sequence[str | os.PathLike[str]], *, out: str | os.PathL
     content = collect(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
     if suffix in HTML_SUFFIXES:
-        _write_text(target, render_html(content))
+        write_text(target, render_html(content))
         return target
     files_dir = f"{target.stem}_files"
     _swap_folder(target.parent / files_dir, {f"{f.name}.png": f.png for f in content.figures})
-    _write_text(target, render_markdown(content, files_dir=files_dir))
+    write_text(target, render_markdown(content, files_dir=files_dir))
     return target

@@ -278,8 +278,8 @@ def schema_fields(model: type[BaseModel] = ScenarioConfig, prefix: str = "") -> 
     """List every field of a pydantic model and of the models nested in it, depth first.
 
     Mappings of models (``actors``) and lists of models (``events``) are entered with a
-    placeholder key (``actors.<CODE>``, ``events[<i>]``); mappings of plain values get the
-    placeholder in the field's own path (``actors.<CODE>.ties.<CODE>``).
+    stand-in key (``actors.<CODE>``, ``events[<i>]``); mappings of plain values get the
+    stand-in in the field's own path (``actors.<CODE>.ties.<CODE>``).
 
     Args:
         model: The model to walk (the whole scenario by default).

@@ -441,7 +441,7 @@ def _to_arrow(frame: pd.DataFrame, schema: pa.Schema, *, table: str) -> pa.Table
         )
     try:
         arrow_table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False, safe=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+    except pa.ArrowException as err:  # invalid, wrong type, or a conversion pyarrow lacks
         raise ValueError(f"{table} batch does not fit the {table} schema: {err}") from err
     return arrow_table.replace_schema_metadata(None)
 

@@ -617,7 +617,7 @@ class _Evaluator:
     def error(self, problem: str, node: Node, suggestion: str | None = None) -> ExpressionError:
         return ExpressionError(problem, source=self.expr.source, column=node.pos + 1, suggestion=suggestion)
 
-    def eval(self, node: Node) -> Any:
+    def visit(self, node: Node) -> Any:
         if isinstance(node, BinOp):
             return self.binop(node)
         if isinstance(node, Number | String | Bool):
@@ -625,7 +625,7 @@ class _Evaluator:
         if isinstance(node, Name):
             return self.name(node)
         if isinstance(node, Unary):
-            value = self.eval(node.operand)
+            value = self.visit(node.operand)
             try:
                 if node.op == "not":
                     return np.logical_not(value)
@@ -637,7 +637,7 @@ class _Evaluator:
         if isinstance(node, Compare):
             return self.compare(node)
         if isinstance(node, BoolOp):
-            values = [self.eval(operand) for operand in node.operands]
+            values = [self.visit(operand) for operand in node.operands]
             combine = np.logical_and if node.op == "and" else np.logical_or
             result = values[0]
             try:
@@ -669,9 +669,9 @@ class _Evaluator:
         while isinstance(current, BinOp):
             spine.append(current)
             current = current.left
-        result = self.eval(current)
+        result = self.visit(current)
         for op_node in reversed(spine):
-            right = self.eval(op_node.right)
+            right = self.visit(op_node.right)
             try:
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     result = _ARITH[op_node.op](_numeric(result), _numeric(right))
@@ -684,8 +684,8 @@ class _Evaluator:
         return result
 
     def compare(self, node: Compare) -> Any:
-        left = self.eval(node.left)
-        right = self.eval(node.right)
+        left = self.visit(node.left)
+        right = self.visit(node.right)
         if isinstance(left, str) and isinstance(right, str):
             return np.bool_(_PY_COMPARE[node.op](left, right))
         try:
@@ -708,7 +708,7 @@ class _Evaluator:
                 node,
                 suggestion=_close(node.name, self.functions),
             ) from None
-        args = [self.eval(arg) for arg in node.args]
+        args = [self.visit(arg) for arg in node.args]
         return function(*args)
 
 
@@ -758,7 +758,7 @@ class Expression:
             ExpressionError: If a name or function is unknown, or values of the wrong type are
                 combined (for example a string and a number).
         """
-        return _Evaluator(self, env, functions).eval(self.tree)
+        return _Evaluator(self, env, functions).visit(self.tree)
 
 
 def parse(text: str, *, functions: Mapping[str, int | None] = _NO_FUNCTIONS) -> Expression:

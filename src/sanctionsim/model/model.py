@@ -123,6 +123,8 @@ class SanctionsModel(mesa.Model):
         self.escalations = np.zeros(r, dtype=np.int64)
         self.escalation_due = np.full(r, -1, dtype=np.int64)
         self.last_metrics: dict[str, np.ndarray] = {}
+        # (active flags, mask) of the last sanctioned-flows mask: rebuilt only when a regime changes
+        self.sanctioned_cache: tuple[np.ndarray, np.ndarray] | None = None
         self.need = np.zeros((r, n, g))
         self.effort = np.zeros((r, k))
         self.p_detect = np.zeros((r, k))

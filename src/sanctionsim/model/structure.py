@@ -55,10 +55,22 @@ class RouteSet:
         self.route = s.combo_route[self.sel]
         self.good = s.combo_good[self.sel]
         self.pgs, self.pos = np.unique(self.pg, return_inverse=True)  # distinct pair-goods, and each combo's
-        self.elig = s.elig[:, self.pgs]  # (K, U)
         self.routes = np.unique(self.route)
         self.by_route = GroupSum(self.route, s.k)
         self.by_pgs = GroupSum(self.pos, len(self.pgs))
+        # interdiction draws: each route reads one normal per good it can carry, concatenated in
+        # route order; z_col is each combo's column in that concatenation
+        offsets, column = {}, 0
+        for kk in self.routes:
+            offsets[int(kk)] = column
+            column += len(s.route_goods[kk])
+        self.z_col = np.array(
+            [
+                offsets[int(kk)] + int(np.searchsorted(s.route_goods[kk], g))
+                for kk, g in zip(self.route, self.good)
+            ],
+            dtype=np.int64,
+        )
 
 
 class Structure:

@@ -96,8 +96,8 @@ def route_sanctioned(
     shipped_val = np.zeros_like(wanted)
     for _ in range(2):
         weight = expu * (cap > room)
-        denom = (weight[:, :, None] * rs.elig[None, :, :]).sum(axis=1)  # (R, U)
-        val = wanted * weight[:, k] / np.maximum(denom[:, pos], _EPS)
+        w = weight[:, k]  # (R, Cs): each combo's route weight
+        val = wanted * w / np.maximum(rs.by_pgs(w)[:, pos], _EPS)
         fill = np.minimum(1.0, cap / np.maximum(rs.by_route(val), _EPS))
         placed = val * fill[:, k]
         shipped_val += placed
@@ -106,11 +106,12 @@ def route_sanctioned(
     shipped = shipped_val / np.maximum(unit_price, _EPS)
     lots = np.maximum(1.0, rs.by_route(shipped_val) / _route_param(model, "lot_value", 1.0))
     m = model.p_detect * _route_param(model, "seize_share")
-    z = np.zeros((model.n_replicates, s.k, s.g))
-    for kk in rs.routes:  # one normal per good the route can carry: a fixed count each month
-        carried = s.route_goods[kk]
-        z[:, kk, carried] = model.streams.normal(f"route:{s.routes[kk]}", t, len(carried))
-    frac = np.clip(m[:, k] + np.sqrt(m[:, k] * (1.0 - m[:, k]) / lots[:, k]) * z[:, k, rs.good], 0.0, 1.0)
+    # one normal per good each route can carry: a fixed count each month, whatever flows
+    z = np.concatenate(
+        [model.streams.normal(f"route:{s.routes[kk]}", t, len(s.route_goods[kk])) for kk in rs.routes], axis=1
+    )[:, rs.z_col]
+    mk = m[:, k]
+    frac = np.clip(mk + np.sqrt(mk * (1.0 - mk) / lots[:, k]) * z, 0.0, 1.0)
     interdicted = shipped * frac
     sel = rs.sel
     flows.shipped[:, sel] += shipped

@@ -73,8 +73,12 @@ def sanctioned_mask(model: SanctionsModel) -> np.ndarray:
     s, p = model.structure, model.params
     if not s.regimes:
         return np.zeros((model.n_replicates, s.n, s.n, s.g))
-    active = p.stack(tuple(f"sanctions.{r}.active" for r in s.regimes))  # (R, S)
-    return (active[:, :, None, None, None] * s.regime_mask[None]).max(axis=1)
+    active = p.stack(tuple(f"sanctions.{r}.active" for r in s.regimes))  # (R, S), cached until a change
+    cached = model.sanctioned_cache
+    if cached is None or cached[0] is not active:
+        mask = (active[:, :, None, None, None] * s.regime_mask[None]).max(axis=1)
+        model.sanctioned_cache = cached = (active, mask)
+    return cached[1]
 
 
 def risk_acceptance(model: SanctionsModel) -> np.ndarray:

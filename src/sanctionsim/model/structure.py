@@ -67,7 +67,7 @@ class RouteSet:
         self.z_col = np.array(
             [
                 offsets[int(kk)] + int(np.searchsorted(s.route_goods[kk], g))
-                for kk, g in zip(self.route, self.good)
+                for kk, g in zip(self.route, self.good, strict=True)
             ],
             dtype=np.int64,
         )

@@ -49,7 +49,7 @@ def test_run_json_and_set_override(tmp_path):
     out = tmp_path / "res"
     proc = cli(
         "run", str(BASELINE), "--runs", "6", "--months", "12", "--set", "war.fire_rate=1000",
-        "--set", "uncertainties={}", "--out", str(out), "--json", "-w", "1",
+        "--out", str(out), "--json", "-w", "1",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

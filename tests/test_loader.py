@@ -573,3 +573,22 @@ def test_empty_events_list_clears_inherited_events(tmp_path):
     child = tmp_path / "child.yaml"
     child.write_text(f"extends: {BASELINE}\nevents: []\n")
     assert load_scenario(child).config.events == []
+
+
+def test_a_stated_value_replaces_an_inherited_uncertainty(tmp_path):
+    """`--set` or a child file fixing a drawn parameter wins over the base's draw."""
+    from tests.conftest import BASELINE
+
+    drawn = set(load_scenario(BASELINE).config.uncertainties)
+    assert "war.fire_rate" in drawn
+    fixed = load_scenario(BASELINE, ["war.fire_rate=10000"]).config
+    assert fixed.war.fire_rate == 10000 and set(fixed.uncertainties) == drawn - {"war.fire_rate"}
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {BASELINE}\nwar: {{fire_rate: 12000}}\n")
+    assert "war.fire_rate" not in load_scenario(child).config.uncertainties
+    restated = tmp_path / "restated.yaml"
+    restated.write_text(
+        f"extends: {BASELINE}\nwar: {{fire_rate: 12000}}\n"
+        "uncertainties: {war.fire_rate: {low: 11000, high: 13000}}\n"
+    )
+    assert load_scenario(restated).config.uncertainties["war.fire_rate"].low == 11000

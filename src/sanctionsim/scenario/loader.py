@@ -337,6 +337,36 @@ def _named(items: Any) -> bool:
     return isinstance(items, list) and bool(items) and all(isinstance(i, dict) and "name" in i for i in items)
 
 
+UNCERTAINTIES_KEY = "uncertainties"
+
+
+def _leaf_paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """Dotted paths of the scalar values in nested mappings (lists are leaves too)."""
+    paths: set[str] = set()
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            paths |= _leaf_paths(value, f"{path}.")
+        else:
+            paths.add(path)
+    return paths
+
+
+def _release_uncertainties(data: dict[str, Any], paths: set[str], *, keep: Mapping[str, Any] = {}) -> None:
+    """Drop inherited uncertainties on parameters that a child file or ``--set`` gives a value.
+
+    A value stated later wins over a draw stated earlier: ``--set war.fire_rate=10000`` runs every
+    replicate at 10,000 rounds a day even though the baseline draws the fire rate per replicate.
+    An uncertainty the same file restates (``keep``) stays.
+    """
+    drawn = data.get(UNCERTAINTIES_KEY)
+    if not isinstance(drawn, dict):
+        return
+    for path in paths & set(drawn):
+        if path not in keep and not path.startswith(f"{UNCERTAINTIES_KEY}."):
+            del drawn[path]
+
+
 def _merge(base: dict[str, Any], child: Mapping[str, Any], prov: Provenance, source: str, loc: Loc) -> None:
     """Deep-merge ``child`` into ``base`` in place: mappings merge, anything else replaces.
 
@@ -397,6 +427,7 @@ def _resolve(file: Path, *, root: Path | None, chain: tuple[Path, ...]) -> tuple
     base_file = _find_base(base_name.strip(), child=file, root=root or find_scenarios_root(file))
     merged, prov = _resolve(base_file, root=root, chain=(*chain, file))
     _merge(merged, data, prov, shown, ())
+    _release_uncertainties(merged, _leaf_paths(data), keep=data.get(UNCERTAINTIES_KEY) or {})
     return merged, prov
 
 
@@ -507,6 +538,7 @@ def _apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], prov: Pr
     result = copy.deepcopy(dict(data))
     for text in overrides:
         _apply_one(result, text, prov)
+        _release_uncertainties(result, {text.split("=", 1)[0].strip()})
     return result
 
 

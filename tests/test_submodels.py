@@ -117,3 +117,12 @@ def test_any_executor_gives_the_same_results(baseline):
     with ThreadPoolExecutor(max_workers=2) as pool:  # Dask's Client.get_executor() plugs in the same way
         other = ss.simulate(baseline, runs=30, seed=2, months=12, executor=pool, batch_size=10)
     pd.testing.assert_frame_equal(serial.metrics, other.metrics, check_exact=True)
+
+
+def test_ties_respond_to_forces_even_when_close(baseline):
+    """The tie target is tanh(atanh(affinity) + forces): a strong treaty still lifts a close tie."""
+    base = run(baseline, months=36)
+    strong = run(baseline, "events.3.add={treaty.RUS.PRK: 1.0}", months=36)
+    before = _median(base, "tie_rus_prk", "2026-01", "2026-06")
+    assert 0.5 < before < 0.95
+    assert _median(strong, "tie_rus_prk", "2026-01", "2026-06") > before + 0.03

@@ -1,10 +1,13 @@
 """Step 11: ties, and the Axelrod-Bennett landscape measures of cohesion.
 
-Each tie moves ``speed`` of the way to its target each month, plus noise:
-target = affinity (``ties.A.B``) + trade_gain * x / (x + 2), with x the pair's
-trade in % of the smaller partner's monthly GDP, + shared_adversary * common
-hostility + treaty (``treaty.A.B``) - entrapment * war intensity (pairs with the
-belligerent, scaled by the tie) - abandonment * share of requests left unmet.
+Each tie moves ``speed`` of the way to its target each month, plus noise. The
+target is ``tanh(atanh(affinity) + forces)``: the pair's affinity (``ties.A.B``)
+pushed by forces = trade_gain * x / (x + 2), with x the pair's trade in % of the
+smaller partner's monthly GDP, + shared_adversary * common hostility + treaty
+(``treaty.A.B``) - entrapment * war intensity (pairs with the belligerent,
+scaled by the tie) - abandonment * share of requests left unmet. Without forces
+the target is the affinity; with them it stays inside (-1, 1), so no force is
+cut off by a clip at 1.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from sanctionsim.model.submodels.trade import Deals
 
 _EPS = 1e-9
+_MAX_AFFINITY = 0.99  # affinities are clipped to this before atanh
 
 
 def landscape(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,16 +69,18 @@ def update(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> Non
     for k, (i, j) in enumerate(zip(s.pair_i, s.pair_j, strict=True)):
         a, b = s.codes[i], s.codes[j]
         x = 100.0 * trade[:, i, j] / np.maximum(np.minimum(model.gdp[:, i], model.gdp[:, j]), _EPS)
-        target = (
-            p[f"ties.{a}.{b}"]
-            + p["tie_dynamics.trade_gain"] * x / (x + 2.0)
+        forces = (
+            p["tie_dynamics.trade_gain"] * x / (x + 2.0)
             + p["tie_dynamics.shared_adversary"] * common[:, i, j]
             + p[f"treaty.{a}.{b}"]
             - p["tie_dynamics.abandonment"] * 0.5 * (unmet[:, i, j] + unmet[:, j, i])
         )
         if s.war_actor in (i, j):
-            target = target - p["tie_dynamics.entrapment"] * intensity * np.maximum(0.0, model.ties[:, i, j])
-        tie = model.ties[:, i, j] + speed * (np.clip(target, -1.0, 1.0) - model.ties[:, i, j])
+            forces = forces - p["tie_dynamics.entrapment"] * intensity * np.maximum(0.0, model.ties[:, i, j])
+        # forces add on the atanh scale of the affinity, so the target stays inside (-1, 1) and every
+        # force keeps moving it: a tie near 1 is harder to raise further, never clipped flat
+        target = np.tanh(np.arctanh(np.clip(p[f"ties.{a}.{b}"], -_MAX_AFFINITY, _MAX_AFFINITY)) + forces)
+        tie = model.ties[:, i, j] + speed * (target - model.ties[:, i, j])
         tie = np.clip(tie + p["tie_dynamics.noise_sd"] * z[:, k], -1.0, 1.0)
         new[:, i, j] = tie
         new[:, j, i] = tie

@@ -61,9 +61,7 @@ def test_ranges_come_from_the_observations_file():
 
 def test_a_miscalibrated_model_fails_the_check(baseline):
     """The check has teeth: a war at a tenth of the fire rate misses the shell targets."""
-    results = ss.simulate(
-        baseline, runs=20, seed=1, months=12, overrides=["war.fire_rate=2000"]
-    )
+    results = ss.simulate(baseline, runs=20, seed=1, months=12, overrides=["war.fire_rate=2000"])
     failed = {c.id for c in check_calibration(results.metrics) if not c.ok}
     assert "containers_by_feb2024" in failed
 

@@ -126,6 +126,14 @@ def _execute(
             yield f.result()
 
 
+def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
+    """Prefix a run-time scenario error (an event driving a value out of range) with the file."""
+    try:
+        yield from stream
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
 def simulate(
     scenario: Scenario | str | os.PathLike[str],
     *,
@@ -178,7 +186,7 @@ def simulate(
     manifest["batch_size"] = len(parts[0])
     config = cfg.model_dump(mode="json")
     done = 0
-    stream = _execute(config, cfg.seed, parts, executor=executor, workers=workers)
+    stream = _named_errors(_execute(config, cfg.seed, parts, executor=executor, workers=workers), sc.path)
     if out is None:
         collected: list[Tables] = []
         for part, tables in zip(parts, stream, strict=True):

@@ -8,6 +8,7 @@ per replicate, so both work the same way for every parameter.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sanctionsim.model.streams import Streams
-from sanctionsim.scenario.schema import ScenarioConfig
+from sanctionsim.scenario.schema import ScenarioConfig, field_bounds
 
 # Sections holding parameters (the rest is metadata, events, claims).
 SECTIONS = (
@@ -105,6 +106,14 @@ class ParamTable:
         close = difflib.get_close_matches(path, list(self._values), n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ValueError(f"unknown parameter path {path!r}.{hint}")
+
+    def bounds(self, path: str) -> tuple[float, float]:
+        """The [low, high] the schema allows for a canonical parameter path (infinite when open)."""
+        if path.startswith("ties."):
+            return -1.0, 1.0
+        if path.startswith("treaty."):
+            return -math.inf, math.inf
+        return field_bounds(path)
 
     def __getitem__(self, path: str) -> np.ndarray:
         return self._values[path]

@@ -7,8 +7,9 @@ baseline values are given beside them in ``scenarios/baseline.yaml``.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -402,3 +403,43 @@ class ScenarioConfig(_Model):
             if role not in codes:
                 raise ValueError(f"war/compliance actor {role!r}: one of {sorted(codes)}")
         return self
+
+
+def _limits(metadata: list[Any]) -> tuple[float, float]:
+    low, high = -math.inf, math.inf
+    for item in metadata:
+        for attr in ("ge", "gt"):
+            if getattr(item, attr, None) is not None:
+                low = max(low, float(getattr(item, attr)))
+        for attr in ("le", "lt"):
+            if getattr(item, attr, None) is not None:
+                high = min(high, float(getattr(item, attr)))
+    return low, high
+
+
+def field_bounds(path: str) -> tuple[float, float]:
+    """The [low, high] a numeric scenario value may take, from the schema (infinite when open).
+
+    ``path`` is a dotted path into :class:`ScenarioConfig`, with mapping keys in place
+    (``actors.PRK.goods.shells.stock``, ``sanctions.un_dprk.caps.oil``). Booleans are [0, 1].
+    """
+    cls: type[BaseModel] = ScenarioConfig
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        info = cls.model_fields.get(parts[i])
+        if info is None:
+            return -math.inf, math.inf
+        ann, meta, i = info.annotation, list(info.metadata), i + 1
+        if get_origin(ann) is dict:  # a mapping: skip its key, look at its values
+            ann, i = get_args(ann)[1], i + 1
+            meta = (
+                [m for a in get_args(ann)[1:] for m in getattr(a, "metadata", [a])] if get_args(ann) else []
+            )
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            cls = ann
+            continue
+        if ann is bool:
+            return 0.0, 1.0
+        return _limits(meta)
+    return -math.inf, math.inf

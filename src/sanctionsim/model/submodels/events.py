@@ -70,6 +70,9 @@ class EventEngine:
                 for path, value in getattr(ev, op).items():
                     try:
                         key = model.params.resolve(path, settable=True)
+                        low, high = model.params.bounds(key)
+                        if op == "set" and not low <= value <= high:
+                            raise ValueError(f"got {value}; expected a value in [{low}, {high}]")
                     except ValueError as err:
                         raise ValueError(f"events[{i}].{op}.{path} ({ev.name}): {err}") from None
                     actions.append((op, key, float(value)))
@@ -96,14 +99,24 @@ class EventEngine:
             if not mask.any():
                 continue
             self.fired[:, c.index] |= mask
-            self._apply(c.actions, mask)
+            self._apply(c, mask, t)
             self.log(t, c.event.name, kind, mask, c.event.description)
 
-    def _apply(self, actions: tuple[tuple[str, str, float], ...], mask: np.ndarray) -> None:
+    def _apply(self, compiled: _Compiled, mask: np.ndarray, t: int) -> None:
+        """Apply an event's actions in the replicates in ``mask``, refusing values out of range."""
         p = self.model.params
-        for op, key, value in actions:
+        for op, key, value in compiled.actions:
             old = p[key]
             new = {"set": np.full_like(old, value), "add": old + value, "scale": old * value}[op]
+            low, high = p.bounds(key)
+            bad = mask & ~((new >= low) & (new <= high))
+            if bad.any():
+                r = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"events[{compiled.index}].{op}.{key} ({compiled.event.name}) makes {key} = {new[r]:.6g} "
+                    f"in month {t} of replicate {int(self.model.replicates[r])}; expected a value in "
+                    f"[{low}, {high}]"
+                )
             p[key] = np.where(mask, new, old)
 
     def log(self, t: int, name: str, kind: str, mask: np.ndarray, detail: str) -> None:

@@ -87,11 +87,13 @@ BAD_INPUTS = {
     ),
     "loop_a.yaml": ("extends: loop_b.yaml\ntitle: a\n", "loop"),
     "event_out_of_range.yaml": (
-        "extends: {base}\nevents:\n  - {{name: cut, at: '2024-01', scale: {{actors.BLOC.enforcement_budget: -2}}}}\n",
+        "extends: {base}\nevents:\n"
+        "  - {{name: cut, at: '2024-01', scale: {{actors.BLOC.enforcement_budget: -2}}}}\n",
         "expected a value in [0.0, inf]",
     ),
     "event_set_out_of_range.yaml": (
-        "extends: {base}\nevents:\n  - {{name: bold, at: '2024-01', set: {{actors.RUS.risk_tolerance: 3}}}}\n",
+        "extends: {base}\nevents:\n"
+        "  - {{name: bold, at: '2024-01', set: {{actors.RUS.risk_tolerance: 3}}}}\n",
         "expected a value in [0.0, 1.0]",
     ),
     "function_call.yaml": (

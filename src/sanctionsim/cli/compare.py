@@ -104,7 +104,9 @@ def compare_command(
                 f["median_diff"],
                 f["interval"],
                 f["rel_change"],
-                f"{f['p_good']} {ARROWS.get(str(row['p_label']), '>0')}",
+                f["p_good"]
+                if f["p_good"] == "no change"
+                else f"{f['p_good']} {ARROWS.get(str(row['p_label']), '>0')}",
             )
         console.print(view)
     console.print(

@@ -103,7 +103,10 @@ def format_effect(row: Mapping[str, Any]) -> dict[str, str]:
         "interval": f"{_signed(row['diff_p05'])} to {_signed(row['diff_p95'])}",
         "rel_change": format_percent(row["rel_change"]),
         "rel_interval": f"{format_percent(row['rel_p05'])} to {format_percent(row['rel_p95'])}",
-        "p_good": format_probability(row["p_good"]),
+        # a difference of exactly zero in 90% of replicates is no evidence either way, not "P = 0"
+        "p_good": "no change"
+        if row["diff_p05"] == row["diff_p95"] == 0
+        else format_probability(row["p_good"]),
     }
 
 

@@ -245,6 +245,6 @@ def plot_effects(comparison: Comparison, *, out: Path) -> Path:
     right.tick_params(axis="y", length=0)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside upper left", ncols=min(4, len(labels)), fontsize=8)
-    fig.suptitle(f"Policy effects vs {comparison.base} — {_subtitle(comparison)}", fontsize=12)
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)), fontsize=8)
+    fig.suptitle(f"Policy effects vs {comparison.base}\n{_subtitle(comparison)}", fontsize=12)
     return save(fig, out)

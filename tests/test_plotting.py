@@ -262,3 +262,15 @@ def test_plot_flows_rejects_missing_columns(results: SimpleNamespace, tmp_path: 
     with pytest.raises(ValueError, match="route"):
         plot_flows(broken, out=tmp_path / "f.png")
     assert not (tmp_path / "f.png").exists()
+
+
+def test_figures_get_the_usual_file_permissions(tmp_path):
+    import os
+
+    from sanctionsim.atomic import write_text
+
+    mask = os.umask(0)
+    os.umask(mask)
+    path = write_text(tmp_path / "note.md", "text")
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
+    assert path.read_text() == "text"

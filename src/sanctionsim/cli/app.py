@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from sanctionsim.cli import compare, run, scenarios
@@ -18,6 +20,11 @@ compare.register(app)
 scenarios.register(app)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwind like Ctrl-C: temporary result folders are removed, workers stop
+
+
 def main() -> None:
     """Entry point of the ``sanctionsim`` script."""
+    signal.signal(signal.SIGTERM, _terminate)
     app()

@@ -442,7 +442,7 @@ def compare(
         others: The policies, one or more.
         runs: Replicates (default: the base scenario's ``runs``).
         seed: Seed (default: the base scenario's ``seed``).
-        months: Horizon (default: the base scenario's ``months``).
+        months: Horizon (default: the longest ``months`` among the scenarios, so no story is cut short).
         metrics: Metrics to compare (default: :data:`sanctionsim.metrics.KEY_METRICS`).
         overrides: ``a.b.c=value`` overrides applied to every scenario.
         out: Comparison folder to write (must not exist): each scenario's results
@@ -465,11 +465,11 @@ def compare(
         others = [others]
     if not others:
         raise ValueError("compare needs a base scenario and at least one other scenario")
-    ref = prepare(base, overrides=overrides, runs=runs, seed=seed, months=months)
+    loaded = [prepare(s, overrides=overrides) for s in (base, *others)]
+    horizon = months if months is not None else max(sc.config.months for sc in loaded)  # the longest story
+    ref = prepare(loaded[0], runs=runs, seed=seed, months=horizon)
     cfg = ref.config
-    scenarios = [ref] + [
-        prepare(o, overrides=overrides, runs=cfg.runs, seed=cfg.seed, months=cfg.months) for o in others
-    ]
+    scenarios = [ref] + [prepare(o, runs=cfg.runs, seed=cfg.seed, months=cfg.months) for o in loaded[1:]]
     for sc in scenarios[1:]:
         if sc.config.start != cfg.start:
             raise ValueError(

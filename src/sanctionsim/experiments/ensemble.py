@@ -25,6 +25,7 @@ from sanctionsim.model.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
 from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.errors import from_validation_error
+from sanctionsim.scenario.library import find_scenario
 from sanctionsim.scenario.loader import apply_overrides, compute_config_hash
 from sanctionsim.scenario.schema import ScenarioConfig
 
@@ -54,7 +55,8 @@ def prepare(
     """
     options = {k: v for k, v in (("runs", runs), ("seed", seed), ("months", months)) if v is not None}
     if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, [*overrides, *(f"{k}={v}" for k, v in options.items())])
+        file = find_scenario(scenario)  # a path, or a name under scenarios/ such as "baseline"
+        scenario = load_scenario(file, [*overrides, *(f"{k}={v}" for k, v in options.items())])
     elif overrides or options:
         resolved = apply_overrides(scenario.resolved, [*overrides, *(f"{k}={v}" for k, v in options.items())])
         try:
@@ -108,22 +110,25 @@ def batches(runs: int, months: int, *, workers: int, batch_size: int | None = No
 def _execute(
     config: dict[str, Any], seed: int, parts: list[range], *, executor: Executor | None, workers: int
 ) -> Iterator[Tables]:
-    if executor is not None:
-        futures = [executor.submit(run_batch, config, seed, list(p)) for p in parts]
-        for f in futures:
-            yield f.result()
-        return
-    if workers <= 1 or len(parts) == 1:
+    if executor is None and (workers <= 1 or len(parts) == 1):
         for p in parts:
             yield run_batch(config, seed, list(p))
         return
-    # fork works from scripts without a __main__ guard and from notebooks; the CLI keeps no threads alive
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context) as pool:
-        futures = [pool.submit(run_batch, config, seed, list(p)) for p in parts]
+    own = executor is None
+    if executor is None:
+        # fork works from scripts without a __main__ guard and from notebooks; the CLI keeps no threads
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        executor = ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context)
+    futures = [executor.submit(run_batch, config, seed, list(p)) for p in parts]
+    try:
         for f in futures:
             yield f.result()
+    finally:  # on an error or an interrupt, drop the batches not started: no orphaned work
+        for f in futures:
+            f.cancel()
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
@@ -151,7 +156,7 @@ def simulate(
     """Run a scenario as a Monte Carlo ensemble.
 
     Args:
-        scenario: A loaded :class:`Scenario` or the path of a scenario file.
+        scenario: A loaded :class:`Scenario`, a scenario file, or a name under ``scenarios/``.
         runs: Replicates (default: the scenario's ``runs``).
         seed: Seed (default: the scenario's ``seed``).
         months: Horizon (default: the scenario's ``months``).

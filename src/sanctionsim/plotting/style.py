@@ -83,10 +83,18 @@ def runs_of(results: ResultsLike) -> int:
 
 
 def run_title(results: ResultsLike, subject: str) -> str:
-    """Return a figure title naming the subject, the scenario and the number of runs."""
+    """Return a figure title naming the subject, the scenario, the number of runs and the months shown.
+
+    The months matter because concise date ticks label a year only at its January: a run starting
+    in August 2023 would otherwise never show "2023".
+    """
     scenario = results.manifest.get("scenario", "unnamed scenario")
     runs = runs_of(results)
-    return f"{subject} — {scenario} ({runs} run{'s' if runs != 1 else ''})"
+    span = ""
+    dates = results.metrics["date"] if "date" in results.metrics else None
+    if dates is not None and len(dates):
+        span = f", {pd.Timestamp(dates.min()):%b %Y} to {pd.Timestamp(dates.max()):%b %Y}"
+    return f"{subject} — {scenario} ({runs} run{'s' if runs != 1 else ''}{span})"
 
 
 def quantile_bands(df: pd.DataFrame, metric: str, q: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:

@@ -52,7 +52,7 @@ class ScenarioError(ValueError):
         message: What is wrong (the problem), without file or key path.
         file: The file the problem is in (as displayed), ``"--set"`` for a command-line override,
             or ``None`` when unknown.
-        key_path: Dotted path of the offending key, e.g. ``actors.PRK.stocks.shells``; ``""`` when
+        key_path: Dotted path of the offending key, e.g. ``actors.PRK.goods.shells.stock``; ``""`` when
             the problem is not about one key.
         expected: What would have been accepted, e.g. ``"a number"``; ``None`` when unknown.
         suggestion: The closest allowed name, for the "Did you mean" hint, or ``None``.

@@ -466,7 +466,7 @@ def _override_error(
         f"{problem} in {text!r}",
         file=OVERRIDE_SOURCE,
         key_path=key_path,
-        expected=expected or "KEY.PATH=VALUE, e.g. actors.PRK.stocks.shells=1e6",
+        expected=expected or "KEY.PATH=VALUE, e.g. war.fire_rate=15000",
     )
 
 

@@ -91,7 +91,7 @@ def run_title(results: ResultsLike, subject: str) -> str:
     scenario = results.manifest.get("scenario", "unnamed scenario")
     runs = runs_of(results)
     span = ""
-    dates = results.metrics["date"] if "date" in results.metrics else None
+    dates = results.metrics.get("date")
     if dates is not None and len(dates):
         span = f", {pd.Timestamp(dates.min()):%b %Y} to {pd.Timestamp(dates.max()):%b %Y}"
     return f"{subject} — {scenario} ({runs} run{'s' if runs != 1 else ''}{span})"

@@ -29,14 +29,16 @@ class GroupSum:
     """
 
     def __init__(self, index: np.ndarray, size: int) -> None:
-        self.order = np.argsort(index, kind="stable")
-        groups, starts = np.unique(index[self.order], return_index=True)
+        order = np.argsort(index, kind="stable")
+        groups, starts = np.unique(index[order], return_index=True)
+        self.order = None if np.array_equal(order, np.arange(len(order))) else order  # None: already sorted
         self.groups, self.starts, self.size = groups, starts, size
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros((values.shape[0], self.size))
         if len(self.groups):
-            out[:, self.groups] = np.add.reduceat(values[:, self.order], self.starts, axis=1)
+            ordered = values if self.order is None else values[:, self.order]
+            out[:, self.groups] = np.add.reduceat(ordered, self.starts, axis=1)
         return out
 
 

@@ -107,11 +107,9 @@ def deals(model: SanctionsModel, value: np.ndarray) -> Deals:
     from_seller = offer[:, :, None, :] * ws / np.maximum(ws.sum(axis=2, keepdims=True), _EPS)
     wd = w * offer[:, :, None, :]
     requested = want[:, None, :, :] * wd / np.maximum(wd.sum(axis=1, keepdims=True), _EPS)
-    q = (
-        np.minimum(from_seller, requested) * w
-    )  # hostile or indifferent partners trade less, not just elsewhere
-    gain = value[:, None, :, :] > value[:, :, None, :]  # buyer j values it above seller i
-    q = np.where(gain, q, 0.0)
+    # hostile or indifferent partners trade less, not just elsewhere; and only when buyer j values
+    # the good above seller i
+    q = np.minimum(from_seller, requested) * w * (value[:, None, :, :] > value[:, :, None, :])
     price = np.sqrt(value[:, :, None, :] * value[:, None, :, :])
     sanc = sanctioned_mask(model)
     # legal allowance under caps: a share of capped flows to a target is legal
@@ -126,6 +124,8 @@ def deals(model: SanctionsModel, value: np.ndarray) -> Deals:
             inflow = (q[:, :, t, gg] * sanc[:, :, t, gg]).sum(axis=1)
             share = np.minimum(1.0, cap / np.maximum(inflow, _EPS))
             legal_share[:, :, t, gg] = np.maximum(legal_share[:, :, t, gg], share[:, None] * active[:, :, 0])
-    legal = q * (1.0 - sanc) + q * sanc * legal_share
-    sanctioned = q * sanc * (1.0 - legal_share) * risk_acceptance(model)[:, :, :, None]
+    q_sanctioned = q * sanc
+    allowed = q_sanctioned * legal_share  # sanctioned goods moving legally under a cap
+    legal = q - q_sanctioned + allowed
+    sanctioned = (q_sanctioned - allowed) * risk_acceptance(model)[:, :, :, None]
     return Deals(legal=legal, sanctioned=sanctioned, price=price, requested=requested, sanctioned_mask=sanc)

@@ -126,3 +126,11 @@ def test_ties_respond_to_forces_even_when_close(baseline):
     before = _median(base, "tie_rus_prk", "2026-01", "2026-06")
     assert 0.5 < before < 0.95
     assert _median(strong, "tie_rus_prk", "2026-01", "2026-06") > before + 0.03
+
+
+def test_events_respect_strict_bounds(baseline):
+    """A parameter declared > 0 cannot be scaled to 0 by an event."""
+    import pytest
+
+    with pytest.raises(ValueError, match="expected a value > 0"):
+        run(baseline, "events=[{name: z, at: '2024-01', scale: {routes.rail.lot_value: 0}}]", months=8)

@@ -408,13 +408,23 @@ class ScenarioConfig(_Model):
 def _limits(metadata: list[Any]) -> tuple[float, float]:
     low, high = -math.inf, math.inf
     for item in metadata:
-        for attr in ("ge", "gt"):
-            if getattr(item, attr, None) is not None:
-                low = max(low, float(getattr(item, attr)))
-        for attr in ("le", "lt"):
-            if getattr(item, attr, None) is not None:
-                high = min(high, float(getattr(item, attr)))
+        if getattr(item, "ge", None) is not None:
+            low = max(low, float(item.ge))
+        if getattr(item, "gt", None) is not None:  # strict: the next float above
+            low = max(low, math.nextafter(float(item.gt), math.inf))
+        if getattr(item, "le", None) is not None:
+            high = min(high, float(item.le))
+        if getattr(item, "lt", None) is not None:
+            high = min(high, math.nextafter(float(item.lt), -math.inf))
     return low, high
+
+
+def describe_bounds(low: float, high: float) -> str:
+    """Say what a range from :func:`field_bounds` allows: ``a value in [0, 1]``, ``a value > 0``."""
+    lower = "> 0" if low == math.nextafter(0.0, math.inf) else None
+    if lower is not None and high == math.inf:
+        return f"a value {lower}"
+    return f"a value in [{low:g}, {high:g}]"
 
 
 def field_bounds(path: str) -> tuple[float, float]:

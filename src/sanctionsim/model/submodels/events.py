@@ -20,6 +20,7 @@ import pandas as pd
 
 from sanctionsim.metrics import metric_names
 from sanctionsim.scenario.expressions import Expression, parse
+from sanctionsim.scenario.schema import describe_bounds
 
 if TYPE_CHECKING:
     from sanctionsim.model.model import SanctionsModel
@@ -72,7 +73,7 @@ class EventEngine:
                         key = model.params.resolve(path, settable=True)
                         low, high = model.params.bounds(key)
                         if op == "set" and not low <= value <= high:
-                            raise ValueError(f"got {value}; expected a value in [{low}, {high}]")
+                            raise ValueError(f"got {value:g}; expected {describe_bounds(low, high)}")
                     except ValueError as err:
                         raise ValueError(f"events[{i}].{op}.{path} ({ev.name}): {err}") from None
                     actions.append((op, key, float(value)))
@@ -114,8 +115,8 @@ class EventEngine:
                 r = int(np.flatnonzero(bad)[0])
                 raise ValueError(
                     f"events[{compiled.index}].{op}.{key} ({compiled.event.name}) makes {key} = {new[r]:.6g} "
-                    f"in month {t} of replicate {int(self.model.replicates[r])}; expected a value in "
-                    f"[{low}, {high}]"
+                    f"in month {t} of replicate {int(self.model.replicates[r])}; expected "
+                    f"{describe_bounds(low, high)}"
                 )
             p[key] = np.where(mask, new, old)
 

@@ -253,6 +253,14 @@ def _claims_json(check: ClaimCheck) -> dict[str, Any]:
     }
 
 
+def headline(text: str, *, limit: int = 60) -> str:
+    """A claim's short form for tables: the part before its first colon, else its first words."""
+    head = text.split(": ", 1)[0].strip()
+    if len(head) <= limit and head != text.strip():
+        return head
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 @handle_errors
 def check_command(
     scenario: ScenarioArg,
@@ -286,7 +294,7 @@ def check_command(
     for row in check.table.to_dict(orient="records"):
         style = _VERDICT_STYLE[str(row["verdict"])]
         view.add_row(
-            f"[bold]{escape(str(row['id']))}[/]: {escape(str(row['text']))}",
+            f"[bold]{escape(str(row['id']))}[/]: {escape(headline(str(row['text'])))}",
             escape(str(row["by"])),
             f"{float(row['probability']):.2f}",
             f"[{style}]{row['verdict']}[/]",

@@ -146,9 +146,9 @@ class SanctionsModel(mesa.Model):
         flows = routes.ship(self, deal, t)  # 5-6. channels and interdiction
         pay = payments.settle(self, deal, flows, t)  # 7. payments
         compliance.update(self)  # 8. third-party compliance
-        econ = economy.update(self, prod, deal, flows, t)  # 9. economy
+        econ = economy.update(self, prod, pay, t)  # 9. economy
         military.update(self, prod, flows)  # 10. military and technology
-        ties.update(self, deal, flows, t)  # 11. ties
+        ties.update(self, deal, flows, pay, t)  # 11. ties
         policy.adapt(self, flows, t)  # 12. adaptive policy
         production.end_of_month(self, prod)
         self.recorder.record(t, prod=prod, deal=deal, flows=flows, pay=pay, econ=econ)

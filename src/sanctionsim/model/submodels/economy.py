@@ -17,9 +17,9 @@ import numpy as np
 from sanctionsim.goods import CASH, GOOD_NAMES
 
 if TYPE_CHECKING:
-    from sanctionsim.model.model import MonthFlows, SanctionsModel
+    from sanctionsim.model.model import SanctionsModel
+    from sanctionsim.model.submodels.payments import Payments
     from sanctionsim.model.submodels.production import Production
-    from sanctionsim.model.submodels.trade import Deals
 
 _EPS = 1e-9
 
@@ -33,11 +33,10 @@ class Economy:
     growth: np.ndarray
 
 
-def update(model: SanctionsModel, prod: Production, deal: Deals, flows: MonthFlows, t: int) -> Economy:
+def update(model: SanctionsModel, prod: Production, pay: Payments, t: int) -> Economy:
     """Grow GDP and return exports, shortfall and growth."""
     s, p = model.structure, model.params
-    sold = s.by_pair(flows.delivered_value() * ~s.combo_is_cash).reshape(model.n_replicates, s.n, s.n)
-    exports = sold.sum(axis=2)
+    exports = pay.bill.sum(axis=2)  # value of the goods each actor delivered this month
     uv = p.stack(tuple(f"goods.{g}.unit_value" for g in GOOD_NAMES))[:, None, :]
     uv = np.where(np.arange(s.g) == CASH, 0.0, uv)
     met = np.where(s.perishable, model.stock, prod.consumed)  # labour: what is at hand this month

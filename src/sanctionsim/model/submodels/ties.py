@@ -19,6 +19,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sanctionsim.model.model import MonthFlows, SanctionsModel
+    from sanctionsim.model.submodels.payments import Payments
     from sanctionsim.model.submodels.trade import Deals
 
 _EPS = 1e-9
@@ -44,7 +45,7 @@ def landscape(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return best, frustration
 
 
-def update(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> None:
+def update(model: SanctionsModel, deal: Deals, flows: MonthFlows, pay: Payments, t: int) -> None:
     """Move every tie toward its target."""
     s, p = model.structure, model.params
     n, r = s.n, model.n_replicates
@@ -52,7 +53,7 @@ def update(model: SanctionsModel, deal: Deals, flows: MonthFlows, t: int) -> Non
     shipped = s.by_pair(flows.value * goods).reshape(r, n, n)
     trade = shipped + shipped.transpose(0, 2, 1)  # both directions
     requested = (deal.requested * deal.price).sum(axis=3)  # (R, i, j): j asked i
-    got = s.by_pair(flows.delivered_value() * goods).reshape(r, n, n)
+    got = pay.bill  # value of the goods i delivered to j
     unmet = np.maximum(0.0, requested - got) / np.maximum(requested, _EPS)
     hostile = np.maximum(0.0, -model.ties)
     common = (hostile[:, :, None, :] * hostile[:, None, :, :]).sum(axis=3)

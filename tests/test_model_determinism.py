@@ -71,3 +71,15 @@ def test_actors_are_mesa_agents_with_replicate_state(baseline):
     assert prk.stocks.shape == (8, 9)
     assert prk.tie("RUS").shape == (8,)
     np.testing.assert_array_equal(prk.stock("shells"), model.stock[:, 1, 0])
+
+
+def test_stock_metrics_report_the_model_stocks(baseline):
+    from sanctionsim.goods import GOOD_INDEX
+
+    model = SanctionsModel(config=baseline.config, seed=2, replicates=range(5))
+    model.run(4)
+    last = model.recorder.metrics_frame().query("month == 3").set_index("replicate")
+    for good in ("shells", "oil", "cash"):
+        for ai, code in enumerate(model.codes):
+            expected = model.stock[:, ai, GOOD_INDEX[good]]
+            np.testing.assert_array_equal(last[f"stock_{good}_{code.lower()}"].to_numpy(), expected)

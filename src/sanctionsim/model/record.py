@@ -38,6 +38,10 @@ class Recorder:
     def __init__(self, *, model: SanctionsModel, keep_ledger: bool = False) -> None:
         self.model = model
         self.names = metric_names(model.codes)
+        self.n_flat = len(self.names) - len(model.codes) * len(GOOD_NAMES)  # metrics before the stock block
+        expected = [f"stock_{g}_{c.lower()}" for g in GOOD_NAMES for c in model.codes]
+        if self.names[self.n_flat :] != expected:
+            raise RuntimeError("metric order changed: stock metrics must come last, good by good")
         self.rows: list[np.ndarray] = []
         self.flow_parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         self.keep_ledger = keep_ledger
@@ -138,11 +142,15 @@ class Recorder:
             out[f"shortfall_{lc}"] = econ.shortfall[:, i]
         for pi, pj in zip(s.pair_i, s.pair_j, strict=True):
             out[f"tie_{s.codes[pi].lower()}_{s.codes[pj].lower()}"] = m.ties[:, pi, pj]
-        for gi, g in enumerate(GOOD_NAMES):
-            for i, c in enumerate(s.codes):
-                out[f"stock_{g}_{c.lower()}"] = m.stock[:, i, gi]
+        # stocks come last in metric order, good by good then actor by actor: one block copy
+        stocks = m.stock.transpose(0, 2, 1).reshape(r, -1)
+        for k, name in enumerate(self.names[self.n_flat :]):
+            out[name] = stocks[:, k]
         m.last_metrics = out
-        self.rows.append(np.stack([out[n] for n in self.names], axis=1))
+        row = np.empty((r, len(self.names)))
+        row[:, : self.n_flat] = np.stack([out[n] for n in self.names[: self.n_flat]], axis=1)
+        row[:, self.n_flat :] = stocks
+        self.rows.append(row)
         nz_r, nz_c = np.nonzero(flows.shipped > 0)
         vals = np.stack(
             [

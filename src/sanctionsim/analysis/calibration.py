@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
+
+from sanctionsim.analysis.claims import window_aggregate
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 OBSERVATIONS = DATA / "observations_to_2024-06.csv"
 TARGETS = DATA / "calibration.yaml"
-AGGREGATES = ("sum", "mean", "min", "max", "last")
 RULES = ("range", "hull", "around", "at_least", "at_most")
 
 
@@ -87,19 +89,6 @@ def accepted_range(target: dict[str, Any], observations: dict[str, dict[str, Any
     return -math.inf, value * (1 + slack)
 
 
-def _window_aggregate(metrics: pd.DataFrame, metric: str, window: tuple[str, str], how: str) -> pd.Series:
-    if how not in AGGREGATES:
-        raise ValueError(f"aggregate {how!r}; expected one of {', '.join(AGGREGATES)}")
-    start, end = (pd.Period(w, freq="M").to_timestamp() for w in window)
-    if metrics["date"].min() > start or metrics["date"].max() < end:
-        raise ValueError(
-            f"window {window[0]}..{window[1]} lies outside the run "
-            f"({metrics['date'].min():%Y-%m}..{metrics['date'].max():%Y-%m})"
-        )
-    part = metrics[(metrics["date"] >= start) & (metrics["date"] <= end)]
-    return part.groupby("replicate")[metric].agg(how)
-
-
 def check_calibration(
     metrics: pd.DataFrame, *, targets_path: Path = TARGETS, observations_path: Path = OBSERVATIONS
 ) -> list[Check]:
@@ -109,9 +98,9 @@ def check_calibration(
     checks = []
     for t in targets:
         window = (t["window"][0], t["window"][1])
-        values = _window_aggregate(metrics, t["metric"], window, t["aggregate"])
+        values = window_aggregate(metrics, t["aggregate"], t["metric"], *window)
         low, high = accepted_range(t, observations)
         checks.append(
-            Check(t["id"], t["metric"], window, float(values.median()), low, high, t.get("note", ""))
+            Check(t["id"], t["metric"], window, float(np.median(values)), low, high, t.get("note", ""))
         )
     return checks

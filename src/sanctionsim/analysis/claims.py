@@ -366,6 +366,25 @@ class _Table:
         return _AGGREGATE[function](self.array(metric)[:, i0 : i1 + 1])
 
 
+def window_aggregate(metrics: pd.DataFrame, function: str, metric: str, start: str, end: str) -> np.ndarray:
+    """One value per replicate (in replicate order): a window function of a metric over start..end.
+
+    The same aggregation claims use (``sum``, ``mean``, ``min``, ``max``, ``first``, ``last``,
+    ``change``), for callers outside the claim grammar such as calibration.
+
+    Raises:
+        ValueError: For an unknown function, or a window outside the run.
+    """
+    if function not in _AGGREGATE:
+        raise ValueError(f"aggregate {function!r}; expected one of {', '.join(_AGGREGATE)}")
+    table = _Table(metrics)
+    lo, hi = table.horizon
+    first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    if first < lo or last > hi or first > last:
+        raise ValueError(f"window {start}..{end} lies outside the run ({lo}..{hi})")
+    return table.aggregate(function, metric, start, end)
+
+
 def _functions(table: _Table) -> dict[str, Callable[..., np.ndarray]]:
     def make(name: str) -> Callable[..., np.ndarray]:
         def window(ref: _MetricRef, start: str, end: str) -> np.ndarray:

@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sanctionsim.goods import CASH, GOOD_NAMES, GOODS
+from sanctionsim.goods import GOOD_NAMES, GOODS
 from sanctionsim.model.actor import Actor
 from sanctionsim.model.params import ParamTable
 from sanctionsim.model.record import Recorder
@@ -167,8 +167,3 @@ class SanctionsModel(mesa.Model):
     def date(self, month: int) -> pd.Timestamp:
         """First day of simulated month ``month``."""
         return (self.start + month).to_timestamp()
-
-    @property
-    def cash_index(self) -> int:
-        """Index of cash on the goods axis."""
-        return CASH

@@ -48,17 +48,15 @@ class Recorder:
         self.ledger: list[dict[str, np.ndarray]] = []
         self._stock_before = model.stock.copy()
 
-    def _flow(
-        self, flows: MonthFlows, src: str, dst: str, good: str, *, delivered: bool = True
-    ) -> np.ndarray:
+    def _flow(self, flows: MonthFlows, src: str, dst: str, good: str) -> np.ndarray:
+        """Quantity of ``good`` delivered from ``src`` to ``dst`` this month, on every route."""
         s = self.model.structure
         sel = (
             (s.combo_src == s.codes.index(src))
             & (s.combo_dst == s.codes.index(dst))
             & (s.combo_good == GOOD_INDEX[good])
         )
-        arr = flows.delivered if delivered else flows.shipped
-        return _rowsum(arr[:, sel])
+        return _rowsum(flows.delivered[:, sel])
 
     def record(self, t: int, *, prod: Any, deal: Any, flows: MonthFlows, pay: Any, econ: Any) -> None:
         """Record month ``t``."""

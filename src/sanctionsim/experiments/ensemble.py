@@ -13,7 +13,7 @@ import math
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from sanctionsim.model.model import SanctionsModel
+from sanctionsim.model import SanctionsModel, validate_config
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
 from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.errors import from_validation_error
@@ -71,23 +71,32 @@ def prepare(
             config_hash=compute_config_hash(resolved),
         )
     try:
-        SanctionsModel(config=scenario.config, replicates=[0])  # validates events against the model
+        validate_config(scenario.config)  # event paths and conditions against the model
     except ValueError as err:
         raise ValueError(f"{scenario.path}: {err}") from None
     return scenario
 
 
 def run_batch(
-    config: dict[str, Any], seed: int, replicates: Sequence[int], keep_ledger: bool = False
+    config: dict[str, Any],
+    seed: int,
+    replicates: Sequence[int],
+    keep_ledger: bool = False,
+    *,
+    streams: Sequence[int] | None = None,
+    design: Mapping[str, Sequence[float]] | None = None,
 ) -> Tables:
     """Simulate one batch of replicates and return its (metrics, flows, events) tables.
 
     A plain function of plain data, so that any executor can run it in another process.
+    ``streams`` and ``design`` are as in :class:`~sanctionsim.model.SanctionsModel`.
     """
     model = SanctionsModel(
         config=ScenarioConfig.model_validate(config),
         seed=seed,
         replicates=replicates,
+        streams=streams,
+        design=design,
         keep_ledger=keep_ledger,
     )
     model.run()

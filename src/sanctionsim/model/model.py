@@ -7,7 +7,7 @@ and runs the submodels in the fixed order documented in ``docs/model.md``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import mesa
@@ -56,7 +56,13 @@ class SanctionsModel(mesa.Model):
     Args:
         config: A validated scenario.
         seed: The run's seed; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
-        replicates: Global indices of the replicates to simulate (default ``range(config.runs)``).
+        replicates: Global indices of the replicates to simulate (default ``range(config.runs)``);
+            they label the output rows.
+        streams: Random-stream index of each replicate (default: ``replicates``). Replicate ``i`` draws
+            from ``SeedSequence(seed, spawn_key=(streams[i],))``; rows of a design that share a stream
+            index share every random number (common random numbers across design points).
+        design: Per-replicate parameter values, ``{path: array of len(replicates)}``, applied after
+            the scenario's uncertainties are drawn (paths as in ``uncertainties``).
         keep_ledger: Keep per-month production and consumption for conservation checks.
     """
 
@@ -66,6 +72,8 @@ class SanctionsModel(mesa.Model):
         config: ScenarioConfig,
         seed: int | None = None,
         replicates: Sequence[int] | None = None,
+        streams: Sequence[int] | None = None,
+        design: Mapping[str, Sequence[float] | np.ndarray] | None = None,
         keep_ledger: bool = False,
     ) -> None:
         seed = config.seed if seed is None else seed
@@ -77,8 +85,11 @@ class SanctionsModel(mesa.Model):
             raise ValueError("replicates: at least one replicate index")
         self.replicates = np.asarray(reps, dtype=np.int64)
         self.n_replicates = len(reps)
-        self.streams = Streams(seed=seed, replicates=reps)
-        self.params = ParamTable(config=config, streams=self.streams)
+        ids = reps if streams is None else [int(x) for x in streams]
+        if len(ids) != len(reps):
+            raise ValueError(f"streams: one stream index per replicate ({len(reps)}), got {len(ids)}")
+        self.streams = Streams(seed=seed, replicates=ids)
+        self.params = ParamTable(config=config, streams=self.streams, design=design)
         self.codes = list(config.actors)
         self.actor_index = {c: i for i, c in enumerate(self.codes)}
         self.structure = Structure(config=config, params=self.params)

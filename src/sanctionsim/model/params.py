@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sanctionsim.model.streams import Streams
-from sanctionsim.scenario.schema import ScenarioConfig, field_bounds
+from sanctionsim.scenario.schema import ScenarioConfig, describe_bounds, field_bounds
 
 # Sections holding parameters (the rest is metadata, events, claims).
 SECTIONS = (
@@ -54,9 +54,17 @@ class ParamTable:
     Args:
         config: The validated scenario.
         streams: Random streams; uncertainties draw from ``uncertainty:<path>``.
+        design: Per-replicate values ``{path: (R,) values}`` that replace the scenario's value (or
+            its drawn uncertainty) of each path.
     """
 
-    def __init__(self, *, config: ScenarioConfig, streams: Streams) -> None:
+    def __init__(
+        self,
+        *,
+        config: ScenarioConfig,
+        streams: Streams,
+        design: Mapping[str, Any] | None = None,
+    ) -> None:
         data = config.model_dump(mode="python")
         r = len(streams.replicates)
         self.codes = list(config.actors)
@@ -85,6 +93,19 @@ class ParamTable:
                 self._values[key] = unc.low + (unc.high - unc.low) * u
             else:
                 self._values[key] = np.exp(np.log(unc.low) + (np.log(unc.high) - np.log(unc.low)) * u)
+        for path, values in (design or {}).items():
+            try:
+                key = self.resolve(path, drawn=True)
+                arr = np.asarray(values, dtype=float).reshape(-1)
+                if arr.shape != (r,):
+                    raise ValueError(f"one value per replicate ({r}), got {arr.size}")
+                low, high = self.bounds(key)
+                if not (np.isfinite(arr).all() and (arr >= low).all() and (arr <= high).all()):
+                    bad = arr[~(np.isfinite(arr) & (arr >= low) & (arr <= high))][0]
+                    raise ValueError(f"got {bad:g}; expected {describe_bounds(low, high)}")
+            except ValueError as err:
+                raise ValueError(f"design.{path}: {err}") from None
+            self._values[key] = arr.copy()
 
     def resolve(self, path: str, *, settable: bool = False, drawn: bool = False) -> str:
         """Return the canonical path for ``path`` or raise a ValueError with suggestions."""

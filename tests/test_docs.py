@@ -1,9 +1,10 @@
 """The documentation stays in step with the code.
 
-- ``docs/parameters.md`` and ``docs/metrics.md`` are exactly what ``make docs`` generates;
+- ``docs/parameters.md``, ``docs/metrics.md`` and the schedule in ``docs/model.md`` are exactly
+  what ``make docs`` generates;
 - every scenario schema field states its unit in brackets at the end of its description;
 - every metric in the registry is named in ``docs/model.md`` or ``docs/metrics.md``;
-- every submodel module is named in ``docs/model.md``;
+- every process module is named in ``docs/model.md``;
 - the *Events* column of ``docs/parameters.md`` says what events accept on the baseline;
 - every example scenario file in ``docs/scenarios.md`` loads and runs.
 """
@@ -22,7 +23,7 @@ from sanctionsim.model.model import SanctionsModel
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-SUBMODELS = ROOT / "src" / "sanctionsim" / "model" / "submodels"
+PROCESSES = ROOT / "src" / "sanctionsim" / "model" / "processes"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 # A fenced YAML block whose first line is "# file: <path>".
@@ -80,7 +81,7 @@ def _pattern(path: str) -> str:
 
 def test_events_column_matches_what_events_accept() -> None:
     """A baseline parameter documented `yes` is accepted by events; any other is refused."""
-    params = SanctionsModel(config=ss.load_scenario(BASELINE).config, replicates=[0]).params
+    params = SanctionsModel(config=ss.load_scenario(BASELINE).config, replicates=[0]).world.pars
     column = {f.path: f.events for f in reference.schema_fields()}
     wrong = []
     for path in params.paths():
@@ -99,23 +100,17 @@ def test_events_column_matches_what_events_accept() -> None:
 
 def test_every_metric_is_documented() -> None:
     text = _read("model.md") + _read("metrics.md")
-    registry = (
-        *metrics.GLOBAL_METRICS,
-        *metrics.ACTOR_METRICS,
-        *metrics.PAIR_METRICS,
-        *metrics.STOCK_METRICS,
-    )
-    names = [m.name for m in registry] + list(metrics.KEY_METRICS)
+    names = [res.template for _, res in metrics.declarations()] + list(metrics.KEY_METRICS)
     missing = [name for name in names if f"`{name}`" not in text]
     assert not missing, f"metrics named in neither docs/model.md nor docs/metrics.md: {missing}"
 
 
-def test_every_submodel_is_named_in_model_doc() -> None:
+def test_every_process_is_named_in_model_doc() -> None:
     text = _read("model.md")
-    modules = sorted(p.stem for p in SUBMODELS.glob("*.py") if p.stem != "__init__")
-    assert modules, "no submodel modules found"
-    missing = [m for m in modules if f"submodels/{m}.py" not in text]
-    assert not missing, f"submodel modules not named in docs/model.md: {missing}"
+    modules = sorted(p.stem for p in PROCESSES.glob("*.py") if p.stem != "__init__")
+    assert modules, "no process modules found"
+    missing = [m for m in modules if f"processes/{m}.py" not in text]
+    assert not missing, f"process modules not named in docs/model.md: {missing}"
 
 
 def _examples() -> list[tuple[str, str]]:

@@ -65,6 +65,6 @@ def test_baseline_invariants_over_full_horizon(baseline):
 def test_invariant_checker_detects_a_leak(baseline):
     model = SanctionsModel(config=baseline.config, seed=1, replicates=range(2), keep_ledger=True)
     model.run(3)
-    model.recorder.ledger[1]["stock_after"][0, 1, 0] += 1000.0  # conjure 1000 shells
+    model.world.ledger.months[1]["stock_after"][0, 1, 0] += 1000.0  # conjure 1000 shells
     problems = invariant_violations(model)
     assert problems and "PRK shells" in problems[0]

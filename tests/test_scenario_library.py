@@ -104,7 +104,7 @@ def test_scenario_runs_its_horizon_and_conserves_goods(name: str) -> None:
     cfg = load(name).config
     model = SanctionsModel(config=cfg, seed=cfg.seed, replicates=REPLICATES, keep_ledger=True)
     model.run()
-    ledger = model.recorder.ledger
+    ledger = model.world.ledger.months
     assert len(ledger) == cfg.months
     for t, month in enumerate(ledger):
         before, after = month["stock_before"], month["stock_after"]

@@ -1,8 +1,9 @@
 """Reference documentation generated from the code: parameters, metrics and goods.
 
 ``docs/parameters.md`` is written from the scenario schema (``scenario/schema.py``) and the
-goods list (``goods.py``); ``docs/metrics.md`` from the metric registry (``metrics.py``). Nothing
-in them is written by hand, so they cannot drift from the code: run ``make docs`` (which runs
+goods list (``goods.py``); ``docs/metrics.md`` from the results the model's processes declare;
+the schedule table in ``docs/model.md`` from the schedule (``model/schedule.py``). Nothing in
+them is written by hand, so they cannot drift from the code: run ``make docs`` (which runs
 ``python -m sanctionsim.reference``) after changing any of those modules, and
 ``tests/test_docs.py`` fails until the committed files match.
 
@@ -12,6 +13,7 @@ Each schema field's unit is the bracketed suffix of its description, for example
 
 from __future__ import annotations
 
+import itertools
 import re
 import types
 import typing
@@ -26,13 +28,16 @@ from pydantic.fields import FieldInfo
 from sanctionsim import metrics
 from sanctionsim.atomic import write_text
 from sanctionsim.goods import GOODS
-from sanctionsim.model.params import INITIAL_STATE, SECTIONS, STRUCTURAL
-from sanctionsim.scenario.schema import ScenarioConfig
+from sanctionsim.model.pars import SECTIONS
+from sanctionsim.model.roles import PLACEHOLDERS as ROLE_PLACEHOLDERS
+from sanctionsim.model.schedule import describe_schedule
+from sanctionsim.scenario.schema import Kind, ScenarioConfig, field_kind
 
 #: The project's docs folder.
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PARAMETERS_FILE = "parameters.md"
 METRICS_FILE = "metrics.md"
+MODEL_FILE = "model.md"
 
 #: Placeholder written in a path for the keys of a mapping field, by field name.
 PLACEHOLDERS: dict[str, str] = {
@@ -261,7 +266,7 @@ def _declaring_class(model: type[BaseModel], name: str) -> str:
 
 def _events_column(path: str, kind: str) -> str:
     """Whether a parameter path can be changed by events or drawn as an uncertainty."""
-    if STRUCTURAL.match(path):
+    if field_kind(path) is Kind.STRUCTURAL:
         return "no (fixed when the model is built; not an uncertainty either)"
     if kind == "model":
         return "-"
@@ -269,7 +274,7 @@ def _events_column(path: str, kind: str) -> str:
         return "no"
     if ".ties." in path:
         return "no (use `ties.<A>.<B>`)"
-    if INITIAL_STATE.match(path):
+    if field_kind(path) is Kind.INITIAL:
         return "uncertainty only (read when the model is built)"
     return "yes"
 
@@ -400,48 +405,59 @@ def _direction(value: int) -> str:
     return {1: "+1 (higher is better)", -1: "-1 (lower is better)"}.get(value, "0 (neutral)")
 
 
-def _metric_rows(items: tuple[metrics.Metric, ...]) -> list[tuple[str, ...]]:
-    return [
-        (f"`{m.name}`", m.unit, _direction(m.direction), "yes" if m.flow else "no", m.description)
-        for m in items
-    ]
-
-
 def metrics_markdown() -> str:
-    """Return ``docs/metrics.md``: the metric registry, fixed names and templates."""
+    """Return ``docs/metrics.md``: every metric the schedule's processes declare, by process."""
     header = ("Metric", "Unit", "Direction", "Flow", "Description")
-    directions = sorted(metrics._DIRECTIONS.items())
+    roles = ", ".join(f"`{{{k}}}` is {v}" for k, v in ROLE_PLACEHOLDERS.items())
+    reference = metrics.registry(metrics.REFERENCE_ACTORS)
     out = [
-        _HEADER.format(sources="src/sanctionsim/metrics.py"),
+        _HEADER.format(
+            sources="the results the model's processes declare (src/sanctionsim/model/processes/)"
+        ),
         "# Output metrics\n",
         "Each metric has one value per replicate and month, written to the `metrics` table. "
-        "Scenario conditions, claims, observation files and plots use these names. "
-        "How each is computed: [model.md](model.md), section *Observation*.\n",
+        "Scenario conditions, claims, observation files and plots use these names. Each is declared "
+        "by the process of the monthly schedule that computes it; how: [model.md](model.md).\n",
+        "Names follow roles, not countries: "
+        + roles
+        + ". In the reference scenario (actors "
+        + ", ".join(metrics.REFERENCE_ACTORS)
+        + ") `shells_{partner}_to_{war}` is `shells_prk_to_rus`. Families give one metric per actor "
+        "(`{actor}`, the lower-case code: `gdp_prk`), per pair (`{a}` before `{b}` in the scenario's "
+        "order of actors: `tie_rus_prk`) or per good and actor (`stock_shells_prk`, in the good's unit).\n",
         "*Direction* is +1 when a higher value is better for the sanctioning bloc's stated goals, "
         "-1 when lower is better and 0 when neutral; comparisons use it to state the probability "
         "of a change in the good direction. *Flow* metrics are monthly flows, which may be summed "
         "over time; the others are levels or ratios, to be averaged.\n",
         "## Key metrics\n",
-        "Summary tables, default figures and comparisons use these: "
+        "Summary tables, default figures and comparisons use these (reference names): "
         + ", ".join(f"`{name}`" for name in metrics.KEY_METRICS)
         + ".\n",
-        "## Metrics with a fixed name\n",
-        _table(header, _metric_rows(metrics.GLOBAL_METRICS)),
-        "## Per actor\n",
-        "`{actor}` is the lower-case actor code: `gdp_{actor}` becomes `gdp_prk`.\n",
-        _table(header, _metric_rows(metrics.ACTOR_METRICS)),
-        "## Per pair of actors\n",
-        "`{a}` and `{b}` are lower-case actor codes, `{a}` before `{b}` in the scenario's order "
-        "of actors: `tie_rus_prk`, not `tie_prk_rus`.\n",
-        _table(header, _metric_rows(metrics.PAIR_METRICS)),
-        "## Per good and actor\n",
-        "`{good}` is a good's name (see [parameters.md](parameters.md#goods)); the unit is "
-        "that good's unit: `stock_shells_prk` is in rounds.\n",
-        _table(header, _metric_rows(metrics.STOCK_METRICS)),
-        "## Directions of per-actor and per-pair metrics\n",
-        "Templates are neutral; these instances have a direction for the bloc's goals:\n",
-        _table(("Metric", "Direction"), [(f"`{name}`", _direction(d)) for name, d in directions]),
     ]
+    for process, results in itertools.groupby(metrics.declarations(), key=lambda d: d[0]):
+        rows = []
+        for _, res in results:
+            family = {
+                "": "",
+                "actor": " (per actor)",
+                "pair": " (per pair)",
+                "good_actor": " (per good, actor)",
+            }
+            if res.per:
+                directions = ", ".join(f"{k}: {v:+d}" for k, v in res.directions.items()) or "0"
+                direction = f"by role: {directions}" if res.directions else _direction(0)
+            else:
+                direction = _direction(res.direction)
+            name = f"`{res.template}`{family[res.per]}"
+            example = metrics.Roles.of(metrics.REFERENCE_ACTORS).fill(res.template) if not res.per else ""
+            if example and example != res.template and example in reference:
+                name += f" = `{example}`"
+            rows.append((name, res.unit, direction, "yes" if res.flow else "no", res.description))
+        out += [
+            f"## Computed by `{process.name}`\n",
+            process.title.capitalize() + ".\n",
+            _table(header, rows),
+        ]
     return "\n".join(out)
 
 
@@ -450,9 +466,52 @@ def metrics_markdown() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+#: The generated part of ``docs/model.md`` lies between these lines.
+SCHEDULE_BEGIN = "<!-- schedule: generated by `make docs` from src/sanctionsim/model/schedule.py -->"
+SCHEDULE_END = "<!-- end of schedule -->"
+
+
+def schedule_markdown() -> str:
+    """The monthly schedule as a table, from the processes' declarations."""
+    rows = describe_schedule()
+    table = _table(
+        ("#", "Process", "What it does", "Reads", "Writes", "Parameters", "Owns", "Results"),
+        [
+            (
+                r["step"],
+                f"`{r['process']}` ({r['code']})",
+                r["does"],
+                r["reads"],
+                r["writes"],
+                r["parameters"],
+                r["state"],
+                ", ".join(f"`{x}`" for x in r["results"].split(", ")) if r["results"] != "-" else "-",
+            )
+            for r in rows
+        ],
+    )
+    return f"{SCHEDULE_BEGIN}\n\n{table}\n{SCHEDULE_END}"
+
+
+def model_markdown(current: str) -> str:
+    """``docs/model.md`` with its schedule table regenerated (the rest is written by hand)."""
+    if SCHEDULE_BEGIN not in current or SCHEDULE_END not in current:
+        raise ValueError(
+            f"docs/model.md: the schedule markers are missing ({SCHEDULE_BEGIN!r} ... {SCHEDULE_END!r})"
+        )
+    head, rest = current.split(SCHEDULE_BEGIN, 1)
+    _, tail = rest.split(SCHEDULE_END, 1)
+    return head + schedule_markdown() + tail
+
+
 def render() -> dict[str, str]:
-    """Return the generated documents, keyed by file name in ``docs/``."""
-    return {PARAMETERS_FILE: parameters_markdown(), METRICS_FILE: metrics_markdown()}
+    """Return the generated documents, keyed by file name in ``docs/`` (``model.md``: the project's,
+    with its schedule regenerated)."""
+    return {
+        PARAMETERS_FILE: parameters_markdown(),
+        METRICS_FILE: metrics_markdown(),
+        MODEL_FILE: model_markdown((DOCS / MODEL_FILE).read_text(encoding="utf-8")),
+    }
 
 
 def main(docs: Path = DOCS) -> None:

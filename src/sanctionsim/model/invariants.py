@@ -1,32 +1,28 @@
 """Invariants every run must keep: conservation of goods and non-negative stocks.
 
 For every good, replicate, actor and month:
-``stock_before + produced + received = stock_after + consumed + sent``, and on
-every flow ``shipped = delivered + interdicted``; stocks are never negative.
-Needs a model built with ``keep_ledger=True``.
+``stock_before + produced + received = stock_after + consumed + sent``, and on every flow
+``shipped = delivered + interdicted``; stocks are never negative. Needs a model built with
+``keep_ledger=True``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sanctionsim.goods import GOOD_NAMES
-
-if TYPE_CHECKING:
-    from sanctionsim.model.model import SanctionsModel
+from sanctionsim.model.model import SanctionsModel
 
 RTOL = 1e-9
 
 
 def invariant_violations(model: SanctionsModel) -> list[str]:
     """Return a line for each broken invariant (an empty list when all hold)."""
-    ledger = model.recorder.ledger
-    if not ledger and model.month:
+    ledger = model.world.ledger
+    if not ledger.months and model.month:
         raise ValueError("the model kept no ledger; build it with keep_ledger=True")
     problems: list[str] = []
-    for t, row in enumerate(ledger):
+    for t, row in enumerate(ledger.months):
         lhs = row["stock_before"] + row["produced"] + row["received"]
         rhs = row["stock_after"] + row["consumed"] + row["sent"]
         scale = np.maximum.reduce([np.abs(lhs), np.abs(rhs), np.ones_like(lhs)])

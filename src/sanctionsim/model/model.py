@@ -1,61 +1,40 @@
 """SanctionsModel: the Mesa model, vectorised over R replicates.
 
-State lives in numpy arrays whose first axis is the replicate. Actors are
-``mesa.Agent``s that expose views of those arrays. One ``step()`` is one month
-and runs the submodels in the fixed order documented in ``docs/model.md``.
+The model builds the world a batch of replicates shares (parameters as typed views, random
+streams, the ledger of goods, the event log, the actors as ``mesa.Agent``s), then the processes
+of the schedule, each of which owns its state. One ``step()`` is one month: every process of the
+schedule in order, then the recorder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sanctionsim.goods import GOOD_NAMES, GOODS
-from sanctionsim.model.actor import Actor
-from sanctionsim.model.params import ParamTable
-from sanctionsim.model.record import Recorder
+from sanctionsim.model.agents import Actor
+from sanctionsim.model.context import Month
+from sanctionsim.model.events_log import EventLog
+from sanctionsim.model.ledger import Ledger
+from sanctionsim.model.pars import Pars
+from sanctionsim.model.process import Process
+from sanctionsim.model.recorder import Recorder
+from sanctionsim.model.roles import Roles
+from sanctionsim.model.schedule import SCHEDULE, check_schedule, schedule_metrics
 from sanctionsim.model.streams import Streams
 from sanctionsim.model.structure import Structure
-from sanctionsim.model.submodels import (
-    compliance,
-    economy,
-    events,
-    military,
-    payments,
-    policy,
-    production,
-    routes,
-    ties,
-    trade,
-)
+from sanctionsim.model.world import World
 from sanctionsim.scenario.schema import ScenarioConfig
 
 
-@dataclass
-class MonthFlows:
-    """This month's flows, indexed by the structure's flow combos (R, C)."""
-
-    shipped: np.ndarray
-    delivered: np.ndarray
-    interdicted: np.ndarray
-    value: np.ndarray
-    detected_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def delivered_value(self) -> np.ndarray:
-        """Value of what was delivered [USD], (R, C): shipped value times the delivered share."""
-        return self.value * self.delivered / np.maximum(self.shipped, 1e-9)
-
-
 class SanctionsModel(mesa.Model):
-    """Russia, the DPRK, China and the bloc, simulated for R replicates at once.
+    """Russia, the DPRK, China and the bloc (or a scenario's actors), simulated for R replicates at once.
 
     Args:
         config: A validated scenario.
-        seed: The run's seed; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
+        seed: The run's seed.
         replicates: Global indices of the replicates to simulate (default ``range(config.runs)``);
             they label the output rows.
         streams: Random-stream index of each replicate (default: ``replicates``). Replicate ``i`` draws
@@ -63,7 +42,11 @@ class SanctionsModel(mesa.Model):
             index share every random number (common random numbers across design points).
         design: Per-replicate parameter values, ``{path: array of len(replicates)}``, applied after
             the scenario's uncertainties are drawn (paths as in ``uncertainties``).
-        keep_ledger: Keep per-month production and consumption for conservation checks.
+        keep_ledger: Keep every month's postings to the ledger for conservation checks.
+        schedule: The processes of one month, in order (default :data:`~sanctionsim.model.schedule.SCHEDULE`).
+
+    Raises:
+        ValueError: For a bad design, uncertainty, event path or condition, naming where it is.
     """
 
     def __init__(
@@ -75,94 +58,73 @@ class SanctionsModel(mesa.Model):
         streams: Sequence[int] | None = None,
         design: Mapping[str, Sequence[float] | np.ndarray] | None = None,
         keep_ledger: bool = False,
+        schedule: Sequence[type[Process]] = SCHEDULE,
     ) -> None:
         seed = config.seed if seed is None else seed
         super().__init__(rng=seed)
-        self.config = config
-        self.seed = seed
-        reps = list(range(config.runs)) if replicates is None else list(replicates)
+        reps = list(range(config.runs)) if replicates is None else [int(r) for r in replicates]
         if not reps:
             raise ValueError("replicates: at least one replicate index")
-        self.replicates = np.asarray(reps, dtype=np.int64)
-        self.n_replicates = len(reps)
         ids = reps if streams is None else [int(x) for x in streams]
         if len(ids) != len(reps):
             raise ValueError(f"streams: one stream index per replicate ({len(reps)}), got {len(ids)}")
-        self.streams = Streams(seed=seed, replicates=ids)
-        self.params = ParamTable(config=config, streams=self.streams, design=design)
-        self.codes = list(config.actors)
-        self.actor_index = {c: i for i, c in enumerate(self.codes)}
-        self.structure = Structure(config=config, params=self.params)
-        self.start = pd.Period(config.start, freq="M")
-        self.month = 0  # index of the month being simulated
-        self.actors = [
-            Actor(self, code=c, index=i, name=config.actors[c].name) for i, c in enumerate(self.codes)
-        ]
-        self._init_state()
-        compliance.update(self)  # month 0 trades under the compliance its starting ties imply
-        self.events = events.EventEngine(model=self)
-        self.recorder = Recorder(model=self, keep_ledger=keep_ledger)
+        check_schedule(schedule)
+        self.config = config
+        self.seed = seed
+        self.schedule = tuple(schedule)
+        rand = Streams(seed=seed, replicates=ids)
+        pars = Pars(config=config, streams=rand, design=design)
+        roles = Roles.of(config)
+        self.world = World(
+            config=config,
+            replicates=np.asarray(reps, dtype=np.int64),
+            structure=Structure(config=config),
+            pars=pars,
+            streams=rand,
+            roles=roles,
+            agents=self.agents,
+            ledger=Ledger(pars.actors.stock, keep=keep_ledger),
+            log=EventLog(),
+            start=pd.Period(config.start, freq="M"),
+            metric_names=[m.name for m in schedule_metrics(self.schedule, roles)],
+        )
+        for i, (code, actor) in enumerate(config.actors.items()):
+            Actor(self, world=self.world, code=code, index=i, name=actor.name)
+        self.processes = [cls(self.world) for cls in self.schedule]
+        for p in self.processes:
+            p.bind()
+        for p in self.processes:
+            p.start()
+        self.recorder = Recorder(world=self.world, processes=self.processes)
+        self.month = 0  # months simulated so far
 
-    # ------------------------------------------------------------------ state
-    def _init_state(self) -> None:
-        r, n, g = self.n_replicates, len(self.codes), len(GOODS)
-        p = self.params
-        self.stock = np.zeros((r, n, g))
-        for i, c in enumerate(self.codes):
-            for k, name in enumerate(GOOD_NAMES):
-                self.stock[:, i, k] = p.get(f"actors.{c}.goods.{name}.stock", 0.0)
-        self.gdp = self.actor_param("gdp") / 12.0  # USD/month
-        self.gdp_history: list[np.ndarray] = [self.gdp.copy()]
-        self.tech = self.actor_param("tech").copy()
-        self.tech0 = self.tech.copy()
-        self.capability = self.actor_param("capability").copy()
-        self.capability0 = self.capability.copy()
-        self.ties = np.zeros((r, n, n))
-        for i, a in enumerate(self.codes):
-            for j in range(i + 1, n):
-                t = p[f"ties.{a}.{self.codes[j]}"]
-                self.ties[:, i, j] = t
-                self.ties[:, j, i] = t
-        k = len(self.structure.routes)
-        self.route_health = np.ones((r, k))
-        self.detect_prob = np.zeros((r, k))
-        self.effort_share = np.tile(self.structure.enforceable.astype(float), (r, 1))
-        self.effort_share /= np.maximum(self.effort_share.sum(axis=1, keepdims=True), 1.0)
-        self.arrears = np.zeros((r, n, n))  # arrears[i, j]: j owes i
-        self.compliance = np.zeros(r)
-        self.shortfall0: np.ndarray | None = None
-        self.escalations = np.zeros(r, dtype=np.int64)
-        self.escalation_due = np.full(r, -1, dtype=np.int64)
-        self.last_metrics: dict[str, np.ndarray] = {}
-        # (active flags, mask) of the last sanctioned-flows mask: rebuilt only when a regime changes
-        self.sanctioned_cache: tuple[np.ndarray, np.ndarray] | None = None
-        self.need = np.zeros((r, n, g))
-        self.effort = np.zeros((r, k))
-        self.p_detect = np.zeros((r, k))
-        self.enforcement_cost = np.zeros(r)
-        self.detected_total = np.zeros(r)
-        self.secondary = np.zeros(r)
-        self.sufficiency = np.ones(r)
-        self.energy = np.zeros(r)
-        self.frustration = np.zeros(r)
+    @property
+    def codes(self) -> list[str]:
+        """Actor codes in scenario order."""
+        return list(self.world.roles.codes)
 
-    # ------------------------------------------------------------------- step
+    @property
+    def replicates(self) -> np.ndarray:
+        """Global indices of the replicates (R,)."""
+        return self.world.replicates
+
+    @property
+    def n_replicates(self) -> int:
+        """R, the replicates simulated side by side."""
+        return self.world.n_replicates
+
+    @property
+    def stock(self) -> np.ndarray:
+        """Every actor's stocks now, (R, N, G) (the ledger's; read it, don't write it)."""
+        return self.world.ledger.stock
+
     def step(self) -> None:
-        """Simulate one month for every replicate, in the documented order."""
-        t = self.month
-        self.events.fire(t)  # 1. scenario events
-        prod = production.produce_and_consume(self, t)  # 2. production and consumption
-        value = trade.valuation(self)  # 3. valuation
-        deal = trade.deals(self, value)  # 4. deals (barter included via netting in 7)
-        flows = routes.ship(self, deal, t)  # 5-6. channels and interdiction
-        pay = payments.settle(self, deal, flows, t)  # 7. payments
-        compliance.update(self)  # 8. third-party compliance
-        econ = economy.update(self, prod, pay, t)  # 9. economy
-        military.update(self, prod, flows)  # 10. military and technology
-        ties.update(self, deal, flows, pay, t)  # 11. ties
-        policy.adapt(self, flows, t)  # 12. adaptive policy
-        production.end_of_month(self, prod)
-        self.recorder.record(t, prod=prod, deal=deal, flows=flows, pay=pay, econ=econ)
+        """Simulate one month for every replicate: the schedule in order, then the recorder."""
+        m = Month(self.month)
+        for process in self.processes:
+            process.step(m)
+        self.recorder.record(m)
+        self.world.ledger.close_month()
         self.month += 1
 
     def run(self, months: int | None = None) -> None:
@@ -170,11 +132,6 @@ class SanctionsModel(mesa.Model):
         for _ in range(self.config.months if months is None else months):
             self.step()
 
-    # --------------------------------------------------------------- helpers
-    def actor_param(self, field: str) -> np.ndarray:
-        """Read-only (R, N) array of ``actors.<CODE>.<field>`` over actors in scenario order."""
-        return self.params.stack(tuple(f"actors.{c}.{field}" for c in self.codes))
-
     def date(self, month: int) -> pd.Timestamp:
         """First day of simulated month ``month``."""
-        return (self.start + month).to_timestamp()
+        return self.world.date(month)

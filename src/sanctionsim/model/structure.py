@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from sanctionsim.goods import CASH, GOOD_INDEX, GOOD_NAMES
-from sanctionsim.model.params import ParamTable
+from sanctionsim.goods import CASH, GOOD_INDEX, GOOD_NAMES, GOODS
 from sanctionsim.scenario.schema import ScenarioConfig
 
 OPEN = "open"
+
+
+def rowsum(x: np.ndarray) -> np.ndarray:
+    """Sum each row in sequence: unlike ``x.sum(axis=1)``, the same whatever the number of rows."""
+    if x.shape[1] == 0:
+        return np.zeros(x.shape[0])
+    return np.add.reduceat(x, [0], axis=1)[:, 0]
 
 
 class GroupSum:
@@ -53,6 +59,7 @@ class RouteSet:
     def __init__(self, structure: Structure, *, cash: bool) -> None:
         s = structure
         self.sel = (s.combo_route > 0) & (s.combo_is_cash == cash)
+        self.src = s.combo_src[self.sel]
         self.pg = s.combo_pg[self.sel]
         self.route = s.combo_route[self.sel]
         self.good = s.combo_good[self.sel]
@@ -80,10 +87,9 @@ class Structure:
 
     Args:
         config: The validated scenario.
-        params: The parameter table (for checking event paths).
     """
 
-    def __init__(self, *, config: ScenarioConfig, params: ParamTable) -> None:
+    def __init__(self, *, config: ScenarioConfig) -> None:
         self.codes = list(config.actors)
         n, g = len(self.codes), len(GOOD_NAMES)
         self.n, self.g = n, g
@@ -158,5 +164,5 @@ class Structure:
         self.compliance_actor = self.codes.index(config.compliance.actor)
         self.partners = tuple(self.codes.index(c) for c in config.compliance.partners)
         self.pair_i, self.pair_j = np.triu_indices(n, k=1)
-        self.perishable = np.array([GOOD_NAMES[i] in ("workers", "troops") for i in range(g)])
+        self.perishable = np.array([good.perishable for good in GOODS])
         self.physical = np.arange(g) != CASH

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import math
 import re
+from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sanctionsim.goods import GOOD_NAMES
+
+
+class Kind(StrEnum):
+    """What a numeric parameter is to the model: field metadata read by the model and the docs.
+
+    Fields without a kind are ``DYNAMIC``.
+    """
+
+    DYNAMIC = "dynamic"  # events may change it per replicate; it may be drawn as an uncertainty
+    INITIAL = "initial"  # initial state, read when the model is built: may be drawn, events cannot change it
+    STRUCTURAL = "structural"  # fixes the model's structure: neither drawn nor changed by events
+
 
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -34,7 +47,7 @@ def _check_month(value: str) -> str:
 class GoodHolding(_Model):
     """One actor's position in one good."""
 
-    stock: NonNeg = Field(0.0, description="Initial stock [good unit]")
+    stock: Annotated[NonNeg, Kind.INITIAL] = Field(0.0, description="Initial stock [good unit]")
     production: NonNeg = Field(0.0, description="Production capacity [good unit/month]")
     need: NonNeg = Field(0.0, description="Monthly need (consumption demand) [good unit/month]")
 
@@ -43,14 +56,16 @@ class Actor(_Model):
     """A state or bloc: one mesa.Agent."""
 
     name: str = Field(description="Display name [text]")
-    gdp: NonNeg = Field(description="GDP at the start [USD/year]")
+    gdp: Annotated[NonNeg, Kind.INITIAL] = Field(description="GDP at the start [USD/year]")
     trend_growth: float = Field(0.0, description="Trend real growth [1/year]")
-    tech: Share = Field(0.5, description="Technology level [index 0-1]")
-    capability: NonNeg = Field(1.0, description="Military capability [index, RUS 2023 = 1]")
+    tech: Annotated[Share, Kind.INITIAL] = Field(0.5, description="Technology level [index 0-1]")
+    capability: Annotated[NonNeg, Kind.INITIAL] = Field(
+        1.0, description="Military capability [index, RUS 2023 = 1]"
+    )
     risk_tolerance: Share = Field(
         0.0, description="Willingness to trade sanctioned goods despite detection risk [0-1]"
     )
-    enforcer: bool = Field(
+    enforcer: Annotated[bool, Kind.STRUCTURAL] = Field(
         False, description="Spends on monitoring and interdiction of sanctioned flows [true/false]"
     )
     enforcement_budget: NonNeg = Field(0.0, description="Monitoring and interdiction spending [USD/month]")
@@ -110,7 +125,7 @@ class Route(_Model):
         None,
         description="The compliance actor, if the route runs through it and is throttled by it [actor code]",
     )
-    cash: bool = Field(
+    cash: Annotated[bool, Kind.STRUCTURAL] = Field(
         False, description="A payment channel for cash rather than a physical route [true/false]"
     )
     goods: list[str] = Field(
@@ -427,11 +442,11 @@ def describe_bounds(low: float, high: float) -> str:
     return f"a value in [{low:g}, {high:g}]"
 
 
-def field_bounds(path: str) -> tuple[float, float]:
-    """The [low, high] a numeric scenario value may take, from the schema (infinite when open).
+def _field_at(path: str) -> tuple[Any, list[Any]] | None:
+    """The annotation and metadata of the numeric scenario value at a dotted path, or ``None``.
 
     ``path`` is a dotted path into :class:`ScenarioConfig`, with mapping keys in place
-    (``actors.PRK.goods.shells.stock``, ``sanctions.un_dprk.caps.oil``). Booleans are [0, 1].
+    (``actors.PRK.goods.shells.stock``, ``sanctions.un_dprk.caps.oil``).
     """
     cls: type[BaseModel] = ScenarioConfig
     parts = path.split(".")
@@ -439,7 +454,7 @@ def field_bounds(path: str) -> tuple[float, float]:
     while i < len(parts):
         info = cls.model_fields.get(parts[i])
         if info is None:
-            return -math.inf, math.inf
+            return None
         ann, meta, i = info.annotation, list(info.metadata), i + 1
         if get_origin(ann) is dict:  # a mapping: skip its key, look at its values
             ann, i = get_args(ann)[1], i + 1
@@ -449,7 +464,28 @@ def field_bounds(path: str) -> tuple[float, float]:
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             cls = ann
             continue
-        if ann is bool:
-            return 0.0, 1.0
-        return _limits(meta)
-    return -math.inf, math.inf
+        return ann, meta
+    return None
+
+
+def field_bounds(path: str) -> tuple[float, float]:
+    """The [low, high] a numeric scenario value may take, from the schema (infinite when open).
+
+    ``path`` is as in :func:`field_kind`. Booleans are [0, 1].
+    """
+    found = _field_at(path)
+    if found is None:
+        return -math.inf, math.inf
+    ann, meta = found
+    return (0.0, 1.0) if ann is bool else _limits(meta)
+
+
+def field_kind(path: str) -> Kind:
+    """Whether the value at a dotted path is dynamic, initial state or structure (:class:`Kind`).
+
+    ``path`` is a dotted path into :class:`ScenarioConfig`, with mapping keys in place
+    (``actors.PRK.goods.shells.stock``); paths the schema does not know are ``DYNAMIC``.
+    """
+    found = _field_at(path)
+    kinds = [m for m in found[1] if isinstance(m, Kind)] if found is not None else []
+    return kinds[0] if kinds else Kind.DYNAMIC

@@ -1,4 +1,4 @@
-"""Each submodel does what docs/model.md says, seen through the Python API."""
+"""Each process does what docs/model.md says: alone (on a world with no schedule) or through the API."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 import sanctionsim as ss
+from sanctionsim.model.context import Month, Production
 from sanctionsim.model.model import SanctionsModel
-from sanctionsim.model.submodels.ties import landscape
-from sanctionsim.model.submodels.trade import valuation
+from sanctionsim.model.processes.ties import landscape
+from sanctionsim.model.processes.valuation import Valuation
 
 
 def _median(results: ss.Results, metric: str, start: str, end: str) -> float:
@@ -24,10 +25,15 @@ def run(baseline, *sets: str, runs: int = 20, months: int = 24) -> ss.Results:
 
 
 def test_valuation_rises_as_cover_falls(baseline):
-    model = SanctionsModel(config=baseline.config, seed=1, replicates=range(3))
-    model.step()
-    model.stock[:, 0, 0] = [1e5, 1e6, 1e7]  # Russia's shells: little, some, plenty
-    v = valuation(model)[:, 0, 0]
+    """A process runs alone: a world without a schedule, a hand-made month context."""
+    world = SanctionsModel(config=baseline.config, seed=1, replicates=range(3), schedule=()).world
+    step = Valuation(world)
+    world.ledger.stock[:, 0, 0] = [1e5, 1e6, 1e7]  # Russia's shells: little, some, plenty
+    need = np.full(world.ledger.stock.shape, 1e6)
+    m = Month(0)
+    m.production = Production(produced=need * 0, need=need, consumed=need * 0, supply=need)
+    step.step(m)
+    v = m.valuation[:, 0, 0]
     assert v[0] > v[1] > v[2]
 
 

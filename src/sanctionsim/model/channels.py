@@ -1,0 +1,90 @@
+"""Channels: the environment sanctioned goods and cash move through (capacity, logit routing,
+interdiction draws), shared by the shipping and interdiction steps for goods and for cash.
+
+A sanctioned flow is offered to the routes that carry its good between its pair, in proportion
+to its sender's logit weights over the routes with capacity; what does not fit is offered once
+more, by the same weights, to the routes with room left; what still does not fit is not shipped.
+The interdicted share of a route's flow of one good is drawn around ``p * seize_share`` with the
+binomial variance over the route's lots (a normal approximation from fixed-count draws, clipped
+to [0, 1], which biases it upward when a route carries few lots).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sanctionsim.constants import EPS
+from sanctionsim.model.pars import RoutePars
+from sanctionsim.model.streams import Streams
+from sanctionsim.model.structure import RouteSet, Structure
+
+Array = np.ndarray
+
+
+def capacity(routes: RoutePars, health: Array, structure: Structure, compliance: Array) -> Array:
+    """Usable capacity per route [USD/month], (R, K): base capacity after designations, throttled by
+    the compliance of the third party a route runs through; infinite on the open route."""
+    cap = routes.capacity * health
+    throttled = structure.via >= 0
+    if throttled.any():
+        comp = np.where(structure.via[throttled] == structure.compliance_actor, compliance[:, None], 0.0)
+        cap[:, throttled] *= 1.0 - comp
+    return cap
+
+
+def allocate(
+    rs: RouteSet, qty: Array, price: Array, weights: Array, cap: Array, routes: RoutePars
+) -> tuple[Array, Array]:
+    """Place sanctioned quantities on routes.
+
+    Args:
+        rs: The route set (physical goods or cash).
+        qty: Quantities wanted, (R, U) over the route set's pair-goods.
+        price: Unit prices, (R, U).
+        weights: Each sender's logit weights over routes, (R, N, K).
+        cap: Usable capacity per route, (R, K).
+        routes: Route parameters (for the base capacity that sets the room threshold).
+
+    Returns:
+        Quantities and values shipped, each (R, Cs) over the route set's combos.
+    """
+    k, pos = rs.route, rs.pos
+    unit_price = price[:, pos]
+    room = EPS * np.maximum(np.nan_to_num(routes.capacity, posinf=1.0), 1.0)
+    wanted = qty[:, pos] * unit_price  # value of each combo's pair-good
+    shipped_val = np.zeros_like(wanted)
+    for _ in range(2):
+        weight = weights * (cap > room)[:, None, :]
+        w = weight[:, rs.src, k]  # each combo's weight: its sender's, for its route
+        val = wanted * w / np.maximum(rs.by_pgs(w)[:, pos], EPS)
+        fill = np.minimum(1.0, cap / np.maximum(rs.by_route(val), EPS))
+        placed = val * fill[:, k]
+        shipped_val += placed
+        cap = np.maximum(cap - rs.by_route(placed), 0.0)
+        wanted = rs.by_pgs(val - placed)[:, pos]
+    return shipped_val / np.maximum(unit_price, EPS), shipped_val
+
+
+def interdicted_share(
+    rs: RouteSet,
+    shipped_val: Array,
+    p_detect: Array,
+    routes: RoutePars,
+    streams: Streams,
+    structure: Structure,
+    t: int,
+) -> Array:
+    """The share of each combo's shipment that is interdicted this month, (R, Cs)."""
+    k = rs.route
+    lots = np.maximum(1.0, rs.by_route(shipped_val) / routes.lot_value)
+    m = p_detect * routes.seize_share
+    # one normal per good each route can carry: a fixed count each month, whatever flows
+    z = np.concatenate(
+        [
+            streams.normal(f"route:{structure.routes[kk]}", t, len(structure.route_goods[kk]))
+            for kk in rs.routes
+        ],
+        axis=1,
+    )[:, rs.z_col]
+    mk = m[:, k]
+    return np.clip(mk + np.sqrt(mk * (1.0 - mk) / lots[:, k]) * z, 0.0, 1.0)

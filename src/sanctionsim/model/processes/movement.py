@@ -1,0 +1,181 @@
+"""Movement: what was shipped leaves its senders' stocks and what was delivered reaches its
+receivers' (goods and cash alike), through the ledger."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sanctionsim.constants import EPS
+from sanctionsim.goods import GOOD_INDEX
+from sanctionsim.model.context import Month
+from sanctionsim.model.pars import WarPars
+from sanctionsim.model.process import Process
+from sanctionsim.model.result import result
+from sanctionsim.model.structure import rowsum
+
+ARMS_AND_LABOUR = [GOOD_INDEX[g] for g in ("shells", "missiles", "workers", "troops")]
+
+
+class Movement(Process):
+    """Post the month's shipments and deliveries to the ledger; record deliveries between the roles."""
+
+    name = "movement"
+    title = "shipments leave senders' stocks, deliveries reach receivers'"
+    reads = ("flows",)
+    war: WarPars
+
+    def step(self, m: Month) -> None:
+        """Move goods and cash."""
+        s = self.structure
+        shape = self.ledger.stock.shape
+        self.ledger.move(s.by_src(m.flows.shipped).reshape(shape), s.by_dst(m.flows.delivered).reshape(shape))
+
+    def delivered(self, m: Month, src: str, dst: str, good: str) -> np.ndarray:
+        """Quantity of ``good`` delivered from role ``src`` to role ``dst`` this month, on every route."""
+        s, roles = self.structure, self.roles
+        sel = (
+            (s.combo_src == roles.index(getattr(roles, src)))
+            & (s.combo_dst == roles.index(getattr(roles, dst)))
+            & (s.combo_good == GOOD_INDEX[good])
+        )
+        return rowsum(m.flows.delivered[:, sel])
+
+    @result(
+        "shells_{partner}_to_{war}",
+        "rounds/month",
+        "Artillery rounds delivered by the partner to the belligerent",
+        direction=-1,
+        flow=True,
+    )
+    def _shells(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "partner", "war", "shells")
+
+    @result(
+        "missiles_{partner}_to_{war}",
+        "missiles/month",
+        "Ballistic missiles delivered by the partner to the belligerent",
+        direction=-1,
+        flow=True,
+    )
+    def _missiles(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "partner", "war", "missiles")
+
+    @result(
+        "containers_{partner}_to_{war}",
+        "containers/month",
+        "Shipping containers of munitions delivered by the partner to the belligerent "
+        "(rounds / rounds_per_container)",
+        direction=-1,
+        flow=True,
+    )
+    def _containers(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "partner", "war", "shells") / self.war.rounds_per_container
+
+    @result(
+        "oil_{war}_to_{partner}",
+        "barrels/month",
+        "Refined petroleum delivered by the belligerent to the partner",
+        direction=-1,
+        flow=True,
+    )
+    def _oil(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "war", "partner", "oil")
+
+    @result(
+        "oil_to_{partner}_total",
+        "barrels/month",
+        "Refined petroleum delivered to the partner from all actors",
+        direction=-1,
+        flow=True,
+    )
+    def _oil_total(self, m: Month) -> np.ndarray:
+        s = self.structure
+        sel = (s.combo_dst == self.roles.index(self.roles.partner)) & (s.combo_good == GOOD_INDEX["oil"])
+        return rowsum(m.flows.delivered[:, sel])
+
+    @result(
+        "tech_{war}_to_{partner}",
+        "transfer units/month",
+        "Technology transfer units delivered by the belligerent to the partner",
+        direction=-1,
+        flow=True,
+    )
+    def _tech(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "war", "partner", "technology")
+
+    @result(
+        "workers_{partner}_in_{war}",
+        "person-months/month",
+        "The partner's workers employed by the belligerent",
+        direction=-1,
+        flow=True,
+    )
+    def _workers(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "partner", "war", "workers")
+
+    @result(
+        "troops_{partner}_in_{war}",
+        "person-months/month",
+        "The partner's troops deployed with the belligerent",
+        direction=-1,
+        flow=True,
+    )
+    def _troops(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "partner", "war", "troops")
+
+    @result(
+        "cash_{war}_to_{partner}",
+        "USD/month",
+        "Hard currency settled by the belligerent to the partner",
+        direction=-1,
+        flow=True,
+    )
+    def _cash(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "war", "partner", "cash")
+
+    @result(
+        "food_{war}_to_{partner}",
+        "tonnes/month",
+        "Food delivered by the belligerent to the partner",
+        flow=True,
+    )
+    def _food(self, m: Month) -> np.ndarray:
+        return self.delivered(m, "war", "partner", "food")
+
+    def _recorded(self, m: Month) -> tuple[np.ndarray, np.ndarray]:
+        s, roles = self.structure, self.roles
+        partner, third = roles.index(roles.partner), roles.index(roles.third)
+        open_goods = (s.combo_route == 0) & ~s.combo_is_cash
+        involves = open_goods & ((s.combo_src == partner) | (s.combo_dst == partner))
+        rec_val = m.flows.value * s.combo_reported
+        with_third = involves & ((s.combo_src == third) | (s.combo_dst == third))
+        return rowsum(rec_val[:, involves]), rowsum(rec_val[:, with_third])
+
+    @result(
+        "{partner}_recorded_trade",
+        "USD/month",
+        "The partner's trade through open (recorded) routes, both directions",
+        flow=True,
+    )
+    def _recorded_trade(self, m: Month) -> np.ndarray:
+        return self._recorded(m)[0]
+
+    @result(
+        "{third}_share_{partner}_trade", "share", "The third party's share of the partner's recorded trade"
+    )
+    def _third_share(self, m: Month) -> np.ndarray:
+        recorded, with_third = self._recorded(m)
+        return with_third / np.maximum(recorded, EPS)
+
+    @result(
+        "{partner}_arms_earnings",
+        "USD/month",
+        "Value of arms and labour the partner delivered abroad",
+        direction=-1,
+        flow=True,
+    )
+    def _arms_earnings(self, m: Month) -> np.ndarray:
+        s, f = self.structure, m.flows
+        arms = np.isin(s.combo_good, ARMS_AND_LABOUR) & (s.combo_src == self.roles.index(self.roles.partner))
+        dval = f.value * f.delivered / np.maximum(f.shipped, EPS)
+        return rowsum(dval[:, arms])

@@ -1,0 +1,43 @@
+"""Production and consumption: every actor produces and needs goods; non-perishable need is met
+from stock and production."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sanctionsim.goods import GOOD_INDEX
+from sanctionsim.model.agents import Actor
+from sanctionsim.model.context import Month, Production
+from sanctionsim.model.process import Process
+from sanctionsim.model.result import result
+from sanctionsim.model.state import EconomyState
+
+SHELLS = GOOD_INDEX["shells"]
+
+
+class ProductionStep(Process):
+    """Each actor produces with noise and sets its need (the belligerent's from the war); need for
+    non-perishable goods is consumed from stock plus production."""
+
+    name = "production"
+    title = "production with noise, war demand, and consumption of non-perishable goods"
+    writes = ("production",)
+    economy: EconomyState
+
+    def step(self, m: Month) -> None:
+        """Post production and consumption to the ledger; write ``m.production``."""
+        plans = self.agents.map(Actor.produce, m.t, self.economy.gdp)
+        produced = np.stack([p[0] for p in plans], axis=1)
+        need = np.stack([p[1] for p in plans], axis=1)
+        supply = self.ledger.stock + produced
+        consumed = np.where(self.structure.perishable, 0.0, np.minimum(need, supply))
+        self.ledger.produce_and_consume(produced, consumed)
+        m.production = Production(produced=produced, need=need, consumed=consumed, supply=supply)
+
+    @result("war_demand_{war}", "rounds/month", "The belligerent's artillery need this month")
+    def _war_demand(self, m: Month) -> np.ndarray:
+        return m.production.need[:, self.roles.index(self.roles.war), SHELLS]
+
+    @result("stock_{good}_{actor}", "good unit", "Stock at month end", per="good_actor")
+    def _stocks(self, m: Month) -> np.ndarray:
+        return self.ledger.stock

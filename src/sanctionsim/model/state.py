@@ -1,0 +1,81 @@
+"""State that lasts from month to month, each class owned by the one process that writes it.
+
+Arrays have the replicate as their first axis. A process declares the state it owns as its
+``state`` attribute and the states of others it reads as further annotations; see
+:mod:`sanctionsim.model.process`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class State:
+    """Base of every process state (a marker: the process base class binds states by type)."""
+
+
+@dataclass
+class EconomyState(State):
+    """GDP at a monthly rate (R, N) [USD/month], its history, and the first month's shortfall."""
+
+    gdp: Array
+    history: list[Array] = field(default_factory=list)
+    shortfall0: Array | None = None
+
+
+@dataclass
+class MilitaryState(State):
+    """Technology and capability (R, N), their starting values, and munitions sufficiency (R,)."""
+
+    tech: Array
+    tech0: Array
+    capability: Array
+    capability0: Array
+    sufficiency: Array
+
+
+@dataclass
+class TieState(State):
+    """Ties (R, N, N) in [-1, 1], and the Axelrod-Bennett energy and frustration (R,)."""
+
+    ties: Array
+    energy: Array
+    frustration: Array
+
+
+@dataclass
+class RouteState(State):
+    """Enforcement on routes, (R, K): health after designations, last month's detection probability,
+    the enforcers' effort shares; and the value they detected last month (R,) [USD]."""
+
+    health: Array
+    detect_prob: Array
+    effort_share: Array
+    detected_total: Array
+
+
+@dataclass
+class PaymentState(State):
+    """Arrears (R, N, N) with [creditor, debtor] [USD]."""
+
+    arrears: Array
+
+
+@dataclass
+class ComplianceState(State):
+    """The third party's compliance (R,) in [0, 1] and the secondary-sanctions strength it faces (R,)."""
+
+    compliance: Array
+    secondary: Array
+
+
+@dataclass
+class PolicyState(State):
+    """The bloc's escalations so far (R,) and the month the pending one is due (-1: none)."""
+
+    escalations: Array
+    due: Array

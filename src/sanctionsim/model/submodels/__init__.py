@@ -1,1 +1,0 @@
-"""Submodels: one module per step of the monthly schedule (docs/model.md)."""

@@ -96,6 +96,20 @@ def test_show_prints_the_resolved_configuration() -> None:
     assert json.loads(out)["months"] == 40
 
 
+def test_show_schedule_lists_the_processes_in_order() -> None:
+    from sanctionsim.model.schedule import SCHEDULE
+
+    code, out, _ = invoke("show", "baseline", "--schedule", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["process"] for r in rows] == [p.name for p in SCHEDULE]
+    production = next(r for r in rows if r["process"] == "production")
+    assert production["writes"] == "production" and "war" in production["parameters"]
+    assert "shells_prk_to_rus" in next(r for r in rows if r["process"] == "movement")["results"]
+    code, out, _ = invoke("show", "baseline", "--schedule")
+    assert code == 0 and "one month, in order" in out and "interdiction" in out
+
+
 def test_show_reports_bad_input_with_exit_code_2() -> None:
     code, out, err = invoke("show", "analysts/oil-for-labor")
     assert code == 2 and out == ""

@@ -38,6 +38,8 @@ from sanctionsim.atomic import write_text
 from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
 from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.model.roles import Roles
+from sanctionsim.model.schedule import describe_schedule
 from sanctionsim.results import Results
 from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.library import DEFAULT_ROOT, find_scenario, library, library_name
@@ -173,14 +175,46 @@ def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
 
 @handle_errors
 def show_command(
-    scenario: ScenarioArg, set_: Sets = None, root: Root = DEFAULT_ROOT, json_: Json = False
+    scenario: ScenarioArg,
+    set_: Sets = None,
+    root: Root = DEFAULT_ROOT,
+    schedule: Annotated[
+        bool, typer.Option("--schedule", help="Print the monthly schedule the scenario runs instead.")
+    ] = False,
+    json_: Json = False,
 ) -> None:
     """Print a scenario's resolved configuration (extends and --set applied, defaults filled in)."""
-    config = resolved_config(load(scenario, root=root, overrides=set_ or []))
+    sc = load(scenario, root=root, overrides=set_ or [])
+    if schedule:
+        _show_schedule(sc, json_=json_)
+        return
+    config = resolved_config(sc)
     if json_:
         print_json(config)
         return
     sys.stdout.write(yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100))
+
+
+def _show_schedule(scenario: Scenario, *, json_: bool) -> None:
+    """Print the processes of one month in order: what each reads, writes, owns and records."""
+    rows = describe_schedule(roles=Roles.of(scenario.config))
+    if json_:
+        print_json(rows)
+        return
+    view = Table(title=f"{scenario.name}: one month, in order", title_justify="left", show_lines=True)
+    view.add_column("#", justify="right")
+    view.add_column("process")
+    view.add_column("what it does", overflow="fold")
+    for r in rows:
+        detail = [
+            r["does"],
+            f"[dim]reads[/] {r['reads']}  [dim]writes[/] {r['writes']}  [dim]owns[/] {r['state']}",
+            f"[dim]parameters[/] {escape(r['parameters'])}",
+        ]
+        if r["results"] != "-":
+            detail.append(f"[dim]results[/] {escape(r['results'])}")
+        view.add_row(r["step"], escape(r["process"]), "\n".join(detail))
+    console.print(view)
 
 
 @handle_errors

@@ -14,6 +14,19 @@ import numpy as np
 
 from sanctionsim.constants import EPS, HEADROOM
 from sanctionsim.goods import CASH, GOOD_INDEX
+from sanctionsim.model.pars import (
+    ActorPars,
+    AdaptivePolicyPars,
+    CompliancePars,
+    EconomyPars,
+    GoodPars,
+    PaymentPars,
+    RouteChoicePars,
+    RoutePars,
+    SanctionPars,
+    TieDynamicsPars,
+    WarPars,
+)
 from sanctionsim.model.state import EconomyState, MilitaryState, TieState
 from sanctionsim.model.world import World
 
@@ -27,7 +40,8 @@ class Actor(mesa.Agent):
 
     Args:
         model: The Mesa model the agent belongs to.
-        world: The batch's shared world (parameters, streams, states).
+        world: The batch's shared world (roles, streams, states); decisions get the parameters they
+            use as arguments, from the process that asks.
         code: Upper-case actor code (RUS, PRK, CHN, BLOC, ...).
         index: Position on the actor axis of every (R, N, ...) array.
         name: Display name.
@@ -78,7 +92,9 @@ class Actor(mesa.Agent):
         return self.world.state(TieState).ties[:, self.index, self.world.roles.index(other)]
 
     # ------------------------------------------------------------- production
-    def produce(self, t: int, gdp: Array) -> tuple[Array, Array]:
+    def produce(
+        self, t: int, gdp: Array, *, actors: ActorPars, war: WarPars, economy: EconomyPars
+    ) -> tuple[Array, Array]:
         """This month's production and need of every good, each (R, G), given every actor's GDP (R, N).
 
         Production is capacity times log-normal noise; cash is foreign-currency income
@@ -86,72 +102,72 @@ class Actor(mesa.Agent):
         The belligerent needs ``fire_rate * intensity * (1 + trend) ** years`` rounds a day, with
         log-normal noise.
         """
-        p, i = self.world.pars, self.index
-        produced = p.actors.production[:, i, :].copy()
-        need = p.actors.need[:, i, :].copy()
+        i = self.index
+        produced = actors.production[:, i, :].copy()
+        need = actors.need[:, i, :].copy()
         z = self.world.streams.normal(f"production:{self.code}", t, produced.shape[1])
-        sd = p.economy.production_noise_sd[:, None]
+        sd = economy.production_noise_sd[:, None]
         produced *= np.exp(sd * z - 0.5 * sd**2)
-        produced[:, CASH] = p.actors.fx_income_share[:, i] * gdp[:, i]
-        need[:, CASH] = p.actors.fx_import_share[:, i] * gdp[:, i]
+        produced[:, CASH] = actors.fx_income_share[:, i] * gdp[:, i]
+        need[:, CASH] = actors.fx_import_share[:, i] * gdp[:, i]
         if self.code == self.world.roles.war:
             zw = self.world.streams.normal("war_demand", t, 1)[:, 0]
-            war = p.war
             fire = war.fire_rate * war.intensity * (1.0 + war.trend) ** (t / 12.0)
             need[:, SHELLS] = fire * DAYS_PER_MONTH * np.exp(war.noise_sd * zw - 0.5 * war.noise_sd**2)
         return produced, need
 
     # ----------------------------------------------------------------- market
-    def offer(self, stock: Array, need: Array) -> Array:
+    def offer(self, stock: Array, need: Array, *, goods: GoodPars) -> Array:
         """What it offers of each good, (R, G): ``trade_rate`` of its stock above ``keep_months`` of need."""
-        goods = self.world.pars.goods
         offer = goods.trade_rate * np.maximum(0.0, stock - goods.keep_months * need) * HEADROOM
         offer[:, CASH] = 0.0
         return offer
 
-    def want(self, stock: Array, need: Array) -> Array:
+    def want(self, stock: Array, need: Array, *, goods: GoodPars) -> Array:
         """What it wants of each good, (R, G): ``trade_rate`` of its gap to ``cover_months`` of need."""
-        goods = self.world.pars.goods
         want = goods.trade_rate * np.maximum(0.0, goods.cover_months * need - stock)
         want[:, CASH] = 0.0
         return want
 
-    def willingness(self, ties: Array, arrears: Array, gdp: Array) -> Array:
+    def willingness(
+        self, ties: Array, arrears: Array, gdp: Array, *, tie_dynamics: TieDynamicsPars, payments: PaymentPars
+    ) -> Array:
         """Willingness to sell to each actor, (R, N), zero to itself.
 
         A logistic function of its tie to the buyer, halved when the buyer's arrears to it reach
         ``credit_limit`` months of its GDP.
         """
-        p, i = self.world.pars, self.index
-        mid = p.tie_dynamics.willingness_midpoint[:, None]
-        scale = p.tie_dynamics.willingness_scale[:, None]
+        i = self.index
+        mid = tie_dynamics.willingness_midpoint[:, None]
+        scale = tie_dynamics.willingness_scale[:, None]
         w = 1.0 / (1.0 + np.exp(-(ties[:, i, :] - mid) / scale))
-        limit = p.payments.credit_limit[:, None] * gdp[:, i][:, None]
+        limit = payments.credit_limit[:, None] * gdp[:, i][:, None]
         w = w / (1.0 + arrears[:, i, :] / np.maximum(limit, EPS))
         w[:, i] = 0.0
         return w
 
-    def risk_tolerance(self, compliance: Array) -> Array:
+    def risk_tolerance(self, compliance: Array, *, actors: ActorPars) -> Array:
         """Share of a sanctioned deal it accepts, (R,): its ``risk_tolerance``, less its compliance."""
         own = compliance if self.code == self.world.roles.third else np.zeros_like(compliance)
-        return self.world.pars.actors.risk_tolerance[:, self.index] * (1.0 - own)
+        return actors.risk_tolerance[:, self.index] * (1.0 - own)
 
     # ----------------------------------------------------------------- routes
-    def route_weights(self, detect_prob: Array) -> Array:
+    def route_weights(self, detect_prob: Array, *, routes: RoutePars, route_choice: RouteChoicePars) -> Array:
         """Logit weights of the routes it sends sanctioned goods or cash by, (R, K); 0 on the open route.
 
         Utility is minus (cost + markup + ``risk_aversion`` x last month's detection probability),
         over the logit ``scale``.
         """
-        p = self.world.pars
-        cost = p.routes.cost + p.routes.markup
-        util = -(cost + p.route_choice.risk_aversion[:, None] * detect_prob) / p.route_choice.scale[:, None]
+        cost = routes.cost + routes.markup
+        util = -(cost + route_choice.risk_aversion[:, None] * detect_prob) / route_choice.scale[:, None]
         expu = np.exp(util - util.max(axis=1, keepdims=True))
         expu[:, 0] = 0.0
         return expu
 
     # ------------------------------------------------------ third party, bloc
-    def comply(self, ties: Array) -> tuple[Array, Array]:
+    def comply(
+        self, ties: Array, *, sanctions: SanctionPars, actors: ActorPars, compliance: CompliancePars
+    ) -> tuple[Array, Array]:
         """The third party's compliance with the sanctions regime and the secondary sanctions it faces.
 
         ``c = logistic(intercept + w_secondary * exposure * secondary + w_closeness * max(0, tie
@@ -161,20 +177,19 @@ class Actor(mesa.Agent):
         Returns:
             Compliance (R,) in [0, 1], and secondary-sanctions strength (R,).
         """
-        p, roles = self.world.pars, self.world.roles
+        roles = self.world.roles
         a, b = roles.index(roles.war), roles.index(roles.partner)
-        secondary = np.max(p.sanctions.secondary * p.sanctions.active, axis=1, initial=0.0)
-        exposure = p.actors.trade_exposure_to_bloc[:, self.index]
+        secondary = np.max(sanctions.secondary * sanctions.active, axis=1, initial=0.0)
+        exposure = actors.trade_exposure_to_bloc[:, self.index]
         closeness = np.maximum(0.0, ties[:, a, b])
         own = 0.5 * (ties[:, self.index, a] + ties[:, self.index, b])
-        c = p.compliance
+        c = compliance
         logit = (
             c.intercept + c.w_secondary * exposure * secondary + c.w_closeness * closeness - c.w_ties * own
         )
         return 1.0 / (1.0 + np.exp(-logit)), secondary
 
-    def escalated_budget(self, now: Array) -> Array:
+    def escalated_budget(self, now: Array, *, actors: ActorPars, policy: AdaptivePolicyPars) -> Array:
         """An enforcer's budget after an escalation in the replicates ``now`` (R,) [USD/month]."""
-        p = self.world.pars
-        budget = p.actors.enforcement_budget[:, self.index]
-        return np.where(now, budget * (1.0 + p.adaptive_policy.budget_step), budget)
+        budget = actors.enforcement_budget[:, self.index]
+        return np.where(now, budget * (1.0 + policy.budget_step), budget)

@@ -219,6 +219,16 @@ def numeric_fields(model: type[BaseModel], *, structural: bool = False) -> tuple
     )
 
 
+#: The scenario section each view reads.
+VIEW_SECTIONS: Mapping[type, str] = {
+    ActorPars: "actors",
+    GoodPars: "goods",
+    RoutePars: "routes",
+    SanctionPars: "sanctions",
+    TiePars: "ties/treaty",
+    **{view: section for section, (view, _) in SCALAR_SECTIONS.items()},
+}
+
 #: Schema sections whose numeric values are parameters (the rest is metadata, events, claims...).
 SECTIONS: tuple[str, ...] = ("actors", "goods", "routes", "sanctions", *SCALAR_SECTIONS)
 

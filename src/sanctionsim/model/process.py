@@ -18,17 +18,16 @@ Its :meth:`Process.step` has one signature: it reads and writes the month's cont
 from __future__ import annotations
 
 import abc
-import dataclasses
 import typing
 from typing import Any, ClassVar
 
 import numpy as np
 from mesa.agentset import AgentSet
 
-from sanctionsim.model import pars as pars_module
 from sanctionsim.model.context import Month
 from sanctionsim.model.events_log import EventLog
 from sanctionsim.model.ledger import Ledger
+from sanctionsim.model.pars import VIEW_SECTIONS
 from sanctionsim.model.result import Result
 from sanctionsim.model.roles import Roles
 from sanctionsim.model.state import State
@@ -36,12 +35,8 @@ from sanctionsim.model.streams import Streams
 from sanctionsim.model.structure import Structure
 from sanctionsim.model.world import World
 
-#: The parameter view classes a process may declare, by class.
-VIEWS: tuple[type, ...] = tuple(
-    cls
-    for cls in vars(pars_module).values()
-    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == pars_module.__name__
-)
+#: The parameter view classes a process may declare.
+VIEWS: tuple[type, ...] = tuple(VIEW_SECTIONS)
 
 
 class Process(abc.ABC):
@@ -63,6 +58,7 @@ class Process(abc.ABC):
     reads: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
     results: ClassVar[tuple[Result, ...]] = ()
+    _declared: ClassVar[dict[str, type]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -93,13 +89,15 @@ class Process(abc.ABC):
     @classmethod
     def declared(cls) -> dict[str, type]:
         """The class-typed annotations of the process: attribute name -> class."""
-        hints = typing.get_type_hints(cls)
-        return {k: v for k, v in hints.items() if isinstance(v, type) and not k.startswith("_")}
+        if "_declared" not in vars(cls):
+            hints = typing.get_type_hints(cls)
+            cls._declared = {k: v for k, v in hints.items() if isinstance(v, type) and not k.startswith("_")}
+        return dict(cls._declared)
 
     @classmethod
     def parameters(cls) -> list[str]:
-        """Names of the parameter views it reads (``war``, ``routes``...)."""
-        return [k for k, v in cls.declared().items() if v in VIEWS]
+        """The scenario sections whose parameters it reads (``war``, ``routes``...)."""
+        return [VIEW_SECTIONS[v] for v in cls.declared().values() if v in VIEWS]
 
     @classmethod
     def states_read(cls) -> list[type[State]]:

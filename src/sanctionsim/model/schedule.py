@@ -87,9 +87,12 @@ def schedule_metrics(schedule: Sequence[type[Process]], roles: Roles) -> list[Me
     return [m for p in schedule for res in p.results for m in res.metrics(roles)]
 
 
-def describe_schedule(schedule: Sequence[type[Process]] = SCHEDULE) -> list[dict[str, str]]:
+def describe_schedule(
+    schedule: Sequence[type[Process]] = SCHEDULE, roles: Roles | None = None
+) -> list[dict[str, str]]:
     """One row per step, for ``sanctionsim show --schedule`` and ``docs/model.md``: what each step
-    does, the context it reads and writes, its parameters, the state it owns and reads, its results."""
+    does, the context it reads and writes, its parameters, the state it owns and reads, its results
+    (names as templates, or filled with a scenario's roles)."""
     rows = []
     for i, p in enumerate(schedule, start=1):
         declared = p.declared()
@@ -105,7 +108,11 @@ def describe_schedule(schedule: Sequence[type[Process]] = SCHEDULE) -> list[dict
                 "parameters": ", ".join(p.parameters()) or "-",
                 "state": own.__name__ if own is not None else "-",
                 "states read": ", ".join(s.__name__ for s in p.states_read()) or "-",
-                "results": ", ".join(res.template for res in p.results) or "-",
+                "results": ", ".join(
+                    res.template if roles is None or res.per else roles.fill(res.template)
+                    for res in p.results
+                )
+                or "-",
             }
         )
     return rows

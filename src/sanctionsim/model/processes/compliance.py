@@ -7,7 +7,7 @@ import numpy as np
 
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
-from sanctionsim.model.pars import TiePars
+from sanctionsim.model.pars import ActorPars, CompliancePars, SanctionPars, TiePars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import ComplianceState, TieState
@@ -20,6 +20,9 @@ class ComplianceStep(Process):
     title = "the third party's compliance, from secondary sanctions, exposure and ties"
     ties: TieState
     tie_pars: TiePars
+    sanctions: SanctionPars
+    actors: ActorPars
+    compliance: CompliancePars
     state: ComplianceState
 
     def third(self) -> Actor:
@@ -28,12 +31,17 @@ class ComplianceStep(Process):
 
     def init_state(self) -> ComplianceState:
         """Compliance under the starting ties, so that month 0 trades under it."""
-        compliance, secondary = self.third().comply(self.tie_pars.affinity)
+        compliance, secondary = self._comply(self.tie_pars.affinity)
         return ComplianceState(compliance=compliance, secondary=secondary)
+
+    def _comply(self, ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.third().comply(
+            ties, sanctions=self.sanctions, actors=self.actors, compliance=self.compliance
+        )
 
     def step(self, m: Month) -> None:
         """Update compliance from this month's ties and sanctions."""
-        self.state.compliance, self.state.secondary = self.third().comply(self.ties.ties)
+        self.state.compliance, self.state.secondary = self._comply(self.ties.ties)
 
     @result(
         "compliance_{third}",

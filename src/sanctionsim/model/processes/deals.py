@@ -14,7 +14,7 @@ import numpy as np
 from sanctionsim.constants import EPS
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Deals, Month
-from sanctionsim.model.pars import SanctionPars
+from sanctionsim.model.pars import ActorPars, GoodPars, PaymentPars, SanctionPars, TieDynamicsPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.state import ComplianceState, EconomyState, PaymentState, TieState
 
@@ -26,7 +26,11 @@ class Market(Process):
     title = "bilateral deals between willing partners; sanctioned goods within risk tolerance and caps"
     reads = ("production", "valuation")
     writes = ("deals",)
+    goods: GoodPars
+    actors: ActorPars
     sanctions: SanctionPars
+    tie_dynamics: TieDynamicsPars
+    payment_pars: PaymentPars
     ties: TieState
     payments: PaymentState
     economy: EconomyState
@@ -52,10 +56,22 @@ class Market(Process):
         """Write ``m.deals``."""
         s = self.structure
         stock, need, value = self.ledger.stock, m.production.need, m.valuation
-        offer = np.stack(self.agents.map(lambda a: a.offer(stock[:, a.index], need[:, a.index])), axis=1)
-        want = np.stack(self.agents.map(lambda a: a.want(stock[:, a.index], need[:, a.index])), axis=1)
+        goods = self.goods
+        offer = np.stack(
+            self.agents.map(lambda a: a.offer(stock[:, a.index], need[:, a.index], goods=goods)), axis=1
+        )
+        want = np.stack(
+            self.agents.map(lambda a: a.want(stock[:, a.index], need[:, a.index], goods=goods)), axis=1
+        )
         w = np.stack(
-            self.agents.map(Actor.willingness, self.ties.ties, self.payments.arrears, self.economy.gdp),
+            self.agents.map(
+                Actor.willingness,
+                self.ties.ties,
+                self.payments.arrears,
+                self.economy.gdp,
+                tie_dynamics=self.tie_dynamics,
+                payments=self.payment_pars,
+            ),
             axis=1,
         )[:, :, :, None]  # (R, seller i, buyer j, 1)
         # seller i's offer split across buyers j, and buyer j's want split across sellers i
@@ -85,7 +101,9 @@ class Market(Process):
         q_sanctioned = q * sanc
         allowed = q_sanctioned * legal_share  # sanctioned goods moving legally under a cap
         legal = q - q_sanctioned + allowed
-        tol = np.stack(self.agents.map(Actor.risk_tolerance, self.compliance.compliance), axis=1)
+        tol = np.stack(
+            self.agents.map(Actor.risk_tolerance, self.compliance.compliance, actors=self.actors), axis=1
+        )
         accept = np.minimum(tol[:, :, None], tol[:, None, :])
         sanctioned = (q_sanctioned - allowed) * accept[:, :, :, None]
         m.deals = Deals(

@@ -10,17 +10,18 @@ fires, so every other replicate's random numbers and state are untouched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sanctionsim.model.context import Month
+from sanctionsim.model.pars import Pars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import unknown_metric_message
-from sanctionsim.model.world import World
 from sanctionsim.scenario.expressions import Expression, parse
-from sanctionsim.scenario.schema import Event, describe_bounds
+from sanctionsim.scenario.schema import Event, ScenarioConfig, describe_bounds
 
 
 @dataclass(frozen=True)
@@ -34,21 +35,21 @@ class CompiledEvent:
     actions: tuple[tuple[str, str, float], ...]
 
 
-def compile_events(world: World) -> list[CompiledEvent]:
+def compile_events(config: ScenarioConfig, *, pars: Pars, metric_names: Sequence[str]) -> list[CompiledEvent]:
     """Check and compile a scenario's events against the model's parameters and metric names.
 
     Raises:
         ValueError: Naming ``events[i].<key>`` for an unknown parameter path or metric name, a
             value out of range, or a condition that calls a function.
     """
-    known = [*world.metric_names, "month", "year"]
-    pars = world.pars
+    known = [*metric_names, "month", "year"]
+    start = pd.Period(config.start, freq="M")
     compiled: list[CompiledEvent] = []
-    for i, ev in enumerate(world.config.events):
+    for i, ev in enumerate(config.events):
         month = None
         cond = None
         if ev.at is not None:
-            month = (pd.Period(ev.at, freq="M") - world.start).n
+            month = (pd.Period(ev.at, freq="M") - start).n
         else:
             try:
                 cond = parse(ev.when or "", functions={})
@@ -80,7 +81,8 @@ class Events(Process):
 
     def start(self) -> None:
         """Compile the events; none has fired yet."""
-        self.compiled = compile_events(self.world)
+        w = self.world
+        self.compiled = compile_events(w.config, pars=w.pars, metric_names=w.metric_names)
         self.fired = np.zeros((self.n_replicates, len(self.compiled)), dtype=bool)
 
     def step(self, m: Month) -> None:

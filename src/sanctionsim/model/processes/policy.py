@@ -46,7 +46,7 @@ class Policy(Process):
                     Pars.assign(
                         self.actors.enforcement_budget,
                         (slice(None), agent.index),
-                        agent.escalated_budget(now),
+                        agent.escalated_budget(now, actors=self.actors, policy=ap),
                     )
             for r_i in range(len(self.structure.regimes)):
                 sec = self.sanctions.secondary[:, r_i]

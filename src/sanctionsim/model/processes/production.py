@@ -8,6 +8,7 @@ import numpy as np
 from sanctionsim.goods import GOOD_INDEX
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month, Production
+from sanctionsim.model.pars import ActorPars, EconomyPars, WarPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import EconomyState
@@ -22,11 +23,16 @@ class ProductionStep(Process):
     name = "production"
     title = "production with noise, war demand, and consumption of non-perishable goods"
     writes = ("production",)
+    actors: ActorPars
+    war: WarPars
+    economy_pars: EconomyPars
     economy: EconomyState
 
     def step(self, m: Month) -> None:
         """Post production and consumption to the ledger; write ``m.production``."""
-        plans = self.agents.map(Actor.produce, m.t, self.economy.gdp)
+        plans = self.agents.map(
+            Actor.produce, m.t, self.economy.gdp, actors=self.actors, war=self.war, economy=self.economy_pars
+        )
         produced = np.stack([p[0] for p in plans], axis=1)
         need = np.stack([p[1] for p in plans], axis=1)
         supply = self.ledger.stock + produced

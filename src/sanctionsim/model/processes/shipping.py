@@ -11,7 +11,7 @@ from sanctionsim.goods import CASH
 from sanctionsim.model import channels
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Flows, Month
-from sanctionsim.model.pars import RoutePars
+from sanctionsim.model.pars import RouteChoicePars, RoutePars
 from sanctionsim.model.process import Process
 from sanctionsim.model.state import ComplianceState, RouteState
 from sanctionsim.model.structure import RouteSet
@@ -22,6 +22,7 @@ class _Shipping(Process):
 
     cash: ClassVar[bool]
     routes: RoutePars
+    route_choice: RouteChoicePars
     route_state: RouteState
     compliance: ComplianceState
 
@@ -30,7 +31,15 @@ class _Shipping(Process):
         rs: RouteSet = self.structure.cash_routes if self.cash else self.structure.goods_routes
         if not len(rs.pg) or qty.max(initial=0.0) <= 0.0:
             return
-        weights = np.stack(self.agents.map(Actor.route_weights, self.route_state.detect_prob), axis=1)
+        weights = np.stack(
+            self.agents.map(
+                Actor.route_weights,
+                self.route_state.detect_prob,
+                routes=self.routes,
+                route_choice=self.route_choice,
+            ),
+            axis=1,
+        )
         cap = channels.capacity(
             self.routes, self.route_state.health, self.structure, self.compliance.compliance
         )

@@ -59,7 +59,8 @@ def dashboard_command(
     settings = DashboardSettings(source=source, replicates=runs, seed=seed, save_dir=str(save_dir))
 
     def announce(address: str) -> None:
-        console.print(f"sanctionsim dashboard of {scenario}: {address}  (Ctrl-C stops it)", highlight=False)
+        line = f"sanctionsim dashboard of {scenario}: {address}  (Ctrl-C stops it)"
+        console.print(line, highlight=False, soft_wrap=True)
 
     with contextlib.suppress(KeyboardInterrupt):
         serve(settings, port=port, announce=announce)

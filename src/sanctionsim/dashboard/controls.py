@@ -255,11 +255,11 @@ def _expansions(row: ControlRow, config: ScenarioConfig) -> Iterator[tuple[str, 
                             ("events", event.name, action, target),
                         )
     else:
-        actor = config.compliance.actor
+        third = config.compliance.actor
         yield (
             row.key,
-            row.short.format(actor=actor),
-            row.label.format(actor=actor),
+            row.short.format(actor=third),
+            row.label.format(actor=third),
             tuple(row.pattern.split(".")),
         )
 

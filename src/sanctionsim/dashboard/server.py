@@ -7,9 +7,14 @@ connect at once (connections wait in the backlog until the server accepts them).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sanctionsim.dashboard.offline import guard_network, offline_environment
+
+if TYPE_CHECKING:  # importing the app imports solara, which must see the offline settings first
+    from sanctionsim.dashboard.app import DashboardSettings
 
 #: The only interface the dashboard listens on.
 HOST: str = "127.0.0.1"
@@ -17,22 +22,25 @@ HOST: str = "127.0.0.1"
 APP: str = "sanctionsim.dashboard.app:Page"
 
 
-def serve(settings: object, *, port: int, announce: Callable[[str], None]) -> None:
+def serve(settings: DashboardSettings, *, port: int, announce: Callable[[str], None]) -> None:
     """Serve the dashboard until interrupted.
 
     Args:
-        settings: A :class:`sanctionsim.dashboard.app.DashboardSettings`.
+        settings: What the page opens.
         port: TCP port on 127.0.0.1 (0: any free port).
         announce: Called once with the address (``http://127.0.0.1:PORT/``) when the port is bound.
     """
     offline_environment()
     os.environ["SOLARA_APP"] = APP
+    # solara warns on every connection that plain http cannot use samesite=none cookies; on
+    # 127.0.0.1 it falls back to samesite=lax, which is what a local page wants
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     guard_network()
     import uvicorn
 
     from sanctionsim.dashboard import app
 
-    app.configure(settings)  # type: ignore[arg-type]
+    app.configure(settings)
     config = uvicorn.Config(
         "solara.server.starlette:app", host=HOST, port=port, log_level="warning", access_log=False
     )

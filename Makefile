@@ -72,7 +72,7 @@ $(STAMP): pyproject.toml
 	  rm -rf $(VENV); \
 	  "$$py" -m venv $(VENV); \
 	fi
-	PIP_NO_INPUT=1 $(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
+	PIP_NO_INPUT=1 $(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev,dashboard]"
 	@touch $(STAMP)
 
 # Browser tests (the HTML report, SolaraViz) run in headless Chromium; `test` depends on this target,

@@ -50,7 +50,7 @@ class Result:
     Attributes:
         template: Name, with role and family placeholders.
         unit: Unit (a family over goods uses each good's unit when this is ``"good unit"``).
-        description: What it measures.
+        description: What it measures; may name roles (``{partner}`` becomes ``PRK``).
         direction: Good direction of a single metric (see :class:`Metric`).
         flow: Whether the value is a monthly flow.
         per: ``""`` (one metric), ``"actor"`` (computes (R, N)), ``"pair"`` ((R, N, N), upper
@@ -74,7 +74,8 @@ class Result:
         codes = roles.codes
         role_of: dict[str, str] = {getattr(roles, r): r for r in reversed(list(PLACEHOLDERS))}
         if self.per == "":
-            return [Metric(roles.fill(self.template), self.unit, self.description, self.direction, self.flow)]
+            described = self.description.format(**{k: getattr(roles, k) for k in PLACEHOLDERS})
+            return [Metric(roles.fill(self.template), self.unit, described, self.direction, self.flow)]
         if self.per == "actor":
             return [
                 Metric(

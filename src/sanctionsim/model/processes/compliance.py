@@ -46,7 +46,7 @@ class ComplianceStep(Process):
     @result(
         "compliance_{third}",
         "share",
-        "The third party's compliance with the sanctions regime, in [0, 1]",
+        "{third} compliance with the sanctions regime, in [0, 1]",
         direction=1,
     )
     def _compliance(self, m: Month) -> np.ndarray:

@@ -67,7 +67,7 @@ class MilitaryStep(Process):
     @result(
         "munitions_sufficiency_{war}",
         "ratio",
-        "The belligerent's shell supply (production + imports) / need this month",
+        "{war} shell supply (production + imports) / need this month",
         direction=-1,
     )
     def _sufficiency(self, m: Month) -> np.ndarray:
@@ -76,7 +76,7 @@ class MilitaryStep(Process):
     @result(
         "threat_index",
         "index",
-        "Capability of the watched partnership weighted by its tie, vs the enforcers'",
+        "Capability of the {war}-{partner} partnership weighted by its tie, vs the enforcers'",
         direction=-1,
     )
     def _threat(self, m: Month) -> np.ndarray:

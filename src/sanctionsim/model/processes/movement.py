@@ -43,7 +43,7 @@ class Movement(Process):
     @result(
         "shells_{partner}_to_{war}",
         "rounds/month",
-        "Artillery rounds delivered by the partner to the belligerent",
+        "Artillery rounds delivered {partner} to {war}",
         direction=-1,
         flow=True,
     )
@@ -53,7 +53,7 @@ class Movement(Process):
     @result(
         "missiles_{partner}_to_{war}",
         "missiles/month",
-        "Ballistic missiles delivered by the partner to the belligerent",
+        "Ballistic missiles delivered {partner} to {war}",
         direction=-1,
         flow=True,
     )
@@ -63,8 +63,7 @@ class Movement(Process):
     @result(
         "containers_{partner}_to_{war}",
         "containers/month",
-        "Shipping containers of munitions delivered by the partner to the belligerent "
-        "(rounds / rounds_per_container)",
+        "Shipping containers of munitions delivered {partner} to {war} (rounds / rounds_per_container)",
         direction=-1,
         flow=True,
     )
@@ -74,7 +73,7 @@ class Movement(Process):
     @result(
         "oil_{war}_to_{partner}",
         "barrels/month",
-        "Refined petroleum delivered by the belligerent to the partner",
+        "Refined petroleum delivered {war} to {partner}",
         direction=-1,
         flow=True,
     )
@@ -84,7 +83,7 @@ class Movement(Process):
     @result(
         "oil_to_{partner}_total",
         "barrels/month",
-        "Refined petroleum delivered to the partner from all actors",
+        "Refined petroleum delivered to {partner} from all actors",
         direction=-1,
         flow=True,
     )
@@ -96,7 +95,7 @@ class Movement(Process):
     @result(
         "tech_{war}_to_{partner}",
         "transfer units/month",
-        "Technology transfer units delivered by the belligerent to the partner",
+        "Technology transfer units delivered {war} to {partner}",
         direction=-1,
         flow=True,
     )
@@ -106,7 +105,7 @@ class Movement(Process):
     @result(
         "workers_{partner}_in_{war}",
         "person-months/month",
-        "The partner's workers employed by the belligerent",
+        "{partner} workers employed in {war}",
         direction=-1,
         flow=True,
     )
@@ -116,7 +115,7 @@ class Movement(Process):
     @result(
         "troops_{partner}_in_{war}",
         "person-months/month",
-        "The partner's troops deployed with the belligerent",
+        "{partner} troops deployed with {war}",
         direction=-1,
         flow=True,
     )
@@ -126,7 +125,7 @@ class Movement(Process):
     @result(
         "cash_{war}_to_{partner}",
         "USD/month",
-        "Hard currency settled by the belligerent to the partner",
+        "Hard currency settled {war} to {partner}",
         direction=-1,
         flow=True,
     )
@@ -136,7 +135,7 @@ class Movement(Process):
     @result(
         "food_{war}_to_{partner}",
         "tonnes/month",
-        "Food delivered by the belligerent to the partner",
+        "Food delivered {war} to {partner}",
         flow=True,
     )
     def _food(self, m: Month) -> np.ndarray:
@@ -154,15 +153,13 @@ class Movement(Process):
     @result(
         "{partner}_recorded_trade",
         "USD/month",
-        "The partner's trade through open (recorded) routes, both directions",
+        "{partner} trade through open (recorded) routes, both directions",
         flow=True,
     )
     def _recorded_trade(self, m: Month) -> np.ndarray:
         return self._recorded(m)[0]
 
-    @result(
-        "{third}_share_{partner}_trade", "share", "The third party's share of the partner's recorded trade"
-    )
+    @result("{third}_share_{partner}_trade", "share", "{third} share of {partner} recorded trade")
     def _third_share(self, m: Month) -> np.ndarray:
         recorded, with_third = self._recorded(m)
         return with_third / np.maximum(recorded, EPS)
@@ -170,7 +167,7 @@ class Movement(Process):
     @result(
         "{partner}_arms_earnings",
         "USD/month",
-        "Value of arms and labour the partner delivered abroad",
+        "Value of arms and labour {partner} delivered abroad",
         direction=-1,
         flow=True,
     )

@@ -71,7 +71,7 @@ class Settlement(Process):
     @result(
         "barter_share_{war}_{partner}",
         "share",
-        "Share of the partners' trade value settled by netting (barter)",
+        "Share of {war}-{partner} trade value settled by netting (barter)",
         direction=-1,
     )
     def _barter(self, m: Month) -> np.ndarray:
@@ -82,7 +82,7 @@ class Settlement(Process):
     @result(
         "arrears_{war}_{partner}",
         "USD",
-        "Unsettled balance between the partners (owed to the creditor)",
+        "Unsettled {war}-{partner} balance (owed to the creditor)",
         direction=1,
     )
     def _arrears(self, m: Month) -> np.ndarray:

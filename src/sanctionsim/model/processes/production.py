@@ -40,7 +40,7 @@ class ProductionStep(Process):
         self.ledger.produce_and_consume(produced, consumed)
         m.production = Production(produced=produced, need=need, consumed=consumed, supply=supply)
 
-    @result("war_demand_{war}", "rounds/month", "The belligerent's artillery need this month")
+    @result("war_demand_{war}", "rounds/month", "{war} artillery need this month")
     def _war_demand(self, m: Month) -> np.ndarray:
         return m.production.need[:, self.roles.index(self.roles.war), SHELLS]
 

@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanctionsim.analysis import claims as claims_module
 from sanctionsim.analysis.claims import (
     NOT_SUPPORTED_AT,
     SUPPORTED_AT,
     WINDOW_FUNCTIONS,
-    check_claims,
     compile_claim,
     evaluate_claims,
     validate_claims,
     verdict,
 )
+from sanctionsim.experiments import check as check_module
+from sanctionsim.experiments.check import check_claims
 from sanctionsim.metrics import metric_names
 from sanctionsim.results import Results
 from sanctionsim.scenario import load_scenario
@@ -302,7 +302,7 @@ def test_check_validates_claims_before_running(tmp_path: Path, monkeypatch: pyte
     def no_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("simulate must not be called for bad claims")
 
-    monkeypatch.setattr(claims_module, "simulate", no_run)
+    monkeypatch.setattr(check_module, "simulate", no_run)
     path = write_scenario(tmp_path, {"typo": 'sum(shells_prk_to_russia, "2024-07", "2025-06") > 0'})
     with pytest.raises(ValueError, match="Known metrics:"):
         check_claims(path, runs=4, workers=1)

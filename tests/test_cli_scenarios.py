@@ -10,9 +10,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sanctionsim.analysis import claims as claims_module
 from sanctionsim.cli.app import app
 from sanctionsim.cli.scenarios import MISSING, diff_configs, find_scenario, flatten
+from sanctionsim.experiments import check as check_module
 from sanctionsim.scenario.schema import GoodParams
 
 REPO = Path(__file__).resolve().parents[1]
@@ -199,7 +199,7 @@ def test_check_rejects_an_unknown_metric_before_running(
     def no_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("simulate must not be called for bad claims")
 
-    monkeypatch.setattr(claims_module, "simulate", no_run)
+    monkeypatch.setattr(check_module, "simulate", no_run)
     path = write_scenario(tmp_path, {"typo": 'sum(shells_prk_to_rsu, "2024-07", "2025-06") > 0'})
     code, out, err = invoke("check", path, "--runs", "4", "--json")
     assert code == 2 and out == ""

@@ -11,23 +11,22 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sanctionsim.analysis.summary import outcome
-from sanctionsim.cli.app import app
-from sanctionsim.experiments.compare import (
-    COMPARISON_NAME,
+from sanctionsim.analysis.effects import (
     EFFECT_COLUMNS,
     check_pairable,
-    compare,
     effects_table,
-    format_effect,
     from_results,
     load_comparison,
     paired_differences,
 )
+from sanctionsim.analysis.summary import outcome
+from sanctionsim.cli.app import app
+from sanctionsim.experiments.compare import compare
 from sanctionsim.experiments.ensemble import simulate
-from sanctionsim.formatting import format_number, format_percent
+from sanctionsim.formatting import format_effect, format_number, format_percent
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import Results
+from sanctionsim.results.comparison import COMPARISON_NAME
 from sanctionsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

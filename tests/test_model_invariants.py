@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanctionsim.experiments.ensemble import prepare
+from sanctionsim.experiments.spec import run_spec
 from sanctionsim.model.invariants import invariant_violations
 from sanctionsim.model.model import SanctionsModel
 
@@ -45,8 +45,8 @@ overrides = st.fixed_dictionaries(
 @given(values=overrides, seed=st.integers(min_value=0, max_value=2**32 - 1), adaptive=st.booleans())
 def test_goods_are_conserved_and_stocks_stay_non_negative(baseline, values, seed, adaptive):
     sets = [f"{k}={v!r}" for k, v in values.items()] + [f"adaptive_policy.enabled={str(adaptive).lower()}"]
-    sc = prepare(baseline, overrides=sets, months=14)
-    model = SanctionsModel(config=sc.config, seed=seed, replicates=range(4), keep_ledger=True)
+    spec = run_spec(baseline, overrides=sets, months=14)
+    model = SanctionsModel(config=spec.config, seed=seed, replicates=range(4), keep_ledger=True)
     model.run()
     assert invariant_violations(model) == []
     assert (model.stock >= 0).all()

@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from sanctionsim.analysis.effects import Comparison
 from sanctionsim.cli.app import app
-from sanctionsim.experiments.compare import Comparison, compare, format_effect
+from sanctionsim.experiments.compare import compare
 from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.formatting import format_effect
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.report import build_report, storylines
 from sanctionsim.report.storylines import calendar_month

@@ -19,7 +19,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal, Union
 
 import annotated_types
 from pydantic import BaseModel
@@ -31,6 +31,7 @@ from sanctionsim.goods import GOODS
 from sanctionsim.model.pars import SECTIONS
 from sanctionsim.model.roles import PLACEHOLDERS as ROLE_PLACEHOLDERS
 from sanctionsim.model.schedule import describe_schedule
+from sanctionsim.scenario.fields import iter_fields, unwrap
 from sanctionsim.scenario.schema import Kind, ScenarioConfig, field_kind
 
 #: The project's docs folder.
@@ -125,20 +126,6 @@ def _number(value: float) -> str:
     return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
-    """Strip ``Annotated`` layers; return the bare type and the constraint metadata."""
-    constraints: list[Any] = []
-    while typing.get_origin(annotation) is Annotated:
-        base, *extra = typing.get_args(annotation)
-        for item in extra:
-            if isinstance(item, FieldInfo):
-                constraints.extend(item.metadata)
-            else:
-                constraints.append(item)
-        annotation = base
-    return annotation, constraints
-
-
 def _bounds(constraints: list[Any]) -> str:
     lo: Any = None
     hi: Any = None
@@ -161,13 +148,9 @@ def _bounds(constraints: list[Any]) -> str:
     return ""
 
 
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
 def _type_name(annotation: Any, constraints: list[Any] | None = None) -> str:
     """Describe a (non-model) field type in words."""
-    annotation, extra = _unwrap(annotation)
+    annotation, extra = unwrap(annotation)
     constraints = [*(constraints or []), *extra]
     origin = typing.get_origin(annotation)
     if annotation is bool:
@@ -252,10 +235,6 @@ class FieldDoc(typing.NamedTuple):
     name: str
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
 def _declaring_class(model: type[BaseModel], name: str) -> str:
     """Name of the class in ``model``'s hierarchy that declares the field ``name``."""
     for cls in model.__mro__:
@@ -284,7 +263,8 @@ def schema_fields(model: type[BaseModel] = ScenarioConfig, prefix: str = "") -> 
 
     Mappings of models (``actors``) and lists of models (``events``) are entered with a
     stand-in key (``actors.<CODE>``, ``events[<i>]``); mappings of plain values get the
-    stand-in in the field's own path (``actors.<CODE>.ties.<CODE>``).
+    stand-in in the field's own path (``actors.<CODE>.ties.<CODE>``). The walk itself is
+    :func:`sanctionsim.scenario.fields.iter_fields`.
 
     Args:
         model: The model to walk (the whole scenario by default).
@@ -294,50 +274,34 @@ def schema_fields(model: type[BaseModel] = ScenarioConfig, prefix: str = "") -> 
         One :class:`FieldDoc` per field, each model's own fields before the models nested in it.
     """
     rows: list[FieldDoc] = []
-    nested: list[tuple[type[BaseModel], str]] = []
-    for name, field in model.model_fields.items():
-        annotation, constraints = _unwrap(field.annotation)
-        constraints = [*field.metadata, *constraints]
-        origin = typing.get_origin(annotation)
-        args = typing.get_args(annotation)
-        path = _join(prefix, name)
-        kind = "scalar"
-        if _is_model(annotation):
-            type_name, kind = "section", "model"
-            nested.append((annotation, path))
-        elif origin is dict and _is_model(_unwrap(args[1])[0]):
-            child = _join(prefix, f"{name}.{PLACEHOLDERS.get(name, _DEFAULT_PLACEHOLDER)}")
-            type_name, kind = f"mapping of sections `{child}`", "model"
-            nested.append((_unwrap(args[1])[0], child))
-        elif origin is list and _is_model(_unwrap(args[0])[0]):
-            child = f"{path}[<i>]"
-            type_name, kind = f"list of sections `{child}`", "model"
-            nested.append((_unwrap(args[0])[0], child))
-        elif origin is dict:
-            path = f"{path}.{PLACEHOLDERS.get(name, _DEFAULT_PLACEHOLDER)}"
-            type_name, kind = _type_name(args[1]), "entry"
+    for entry in iter_fields(
+        model, prefix, placeholder=lambda name: PLACEHOLDERS.get(name, _DEFAULT_PLACEHOLDER)
+    ):
+        if entry.kind == "model":
+            if entry.container is dict:
+                type_name = f"mapping of sections `{entry.child}`"
+            elif entry.container is list:
+                type_name = f"list of sections `{entry.child}`"
+            else:
+                type_name = "section"
+        elif entry.kind == "entry":
+            type_name = _type_name(entry.item)
         else:
-            type_name = _type_name(annotation, constraints)
-            if origin in (list, tuple):
-                kind = "list"
-            elif annotation is str or origin in (Union, types.UnionType, Literal):
-                kind = "text"
-        text, unit = split_unit(field.description)
+            type_name = _type_name(entry.annotation, list(entry.constraints))
+        text, unit = split_unit(entry.info.description)
         rows.append(
             FieldDoc(
-                section=prefix,
-                path=path,
+                section=entry.section,
+                path=entry.path,
                 type=type_name,
-                default="no entries" if kind == "entry" else _default(field),
+                default="no entries" if entry.kind == "entry" else _default(entry.info),
                 unit=unit,
                 description=text,
-                events=_events_column(path, kind),
-                model=_declaring_class(model, name),
-                name=name,
+                events=_events_column(entry.path, entry.kind),
+                model=_declaring_class(entry.model, entry.name),
+                name=entry.name,
             )
         )
-    for child_model, child_prefix in nested:
-        rows.extend(schema_fields(child_model, child_prefix))
     return rows
 
 

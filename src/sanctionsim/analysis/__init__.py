@@ -1,4 +1,4 @@
-"""Analysis of results: summaries now; claims and comparisons build on them."""
+"""Analysis of results: summaries, claims and paired effects, computed from results; nothing runs here."""
 
 from sanctionsim.analysis.summary import outcome, summarize
 

@@ -14,14 +14,14 @@ the share of replicates in which it is true, and the verdict follows from fixed 
 
 :func:`validate_claims` checks every claim of a scenario before anything runs: it parses, calls only
 window functions, names only known metrics, and its windows lie within the run's horizon.
-:func:`evaluate_claims` scores claims on results; :func:`check_claims` runs a scenario's ensemble
-in memory and scores its claims (what ``sanctionsim check`` and ``sanctionsim predictions`` use).
+:func:`evaluate_claims` scores claims on :class:`~sanctionsim.results.Results`. This module reads
+results and runs nothing: :func:`sanctionsim.experiments.check.check_claims` runs a scenario's
+ensemble and scores its claims (what ``sanctionsim check`` and ``sanctionsim predictions`` use).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,10 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sanctionsim.experiments.ensemble import prepare, simulate
 from sanctionsim.metrics import metric_names, unknown_metric_message
 from sanctionsim.results import Results
-from sanctionsim.scenario import Scenario
 from sanctionsim.scenario.expressions import (
     BinOp,
     Bool,
@@ -56,14 +54,13 @@ __all__ = [
     "NOT_SUPPORTED_AT",
     "SUPPORTED_AT",
     "WINDOW_FUNCTIONS",
-    "ClaimCheck",
     "CompiledClaim",
     "Window",
-    "check_claims",
     "compile_claim",
     "evaluate_claims",
     "validate_claims",
     "verdict",
+    "window_aggregate",
 ]
 
 #: A claim is *supported* when it holds in at least this share of replicates.
@@ -483,76 +480,6 @@ def evaluate_claims(
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-# ---------------------------------------------------------------------------------------------
-# Running a scenario and scoring its claims
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """A scenario's claims scored on its ensemble.
-
-    Attributes:
-        scenario: The scenario as run (with the run options applied).
-        table: One row per claim (see :func:`evaluate_claims`).
-        manifest: The run's manifest (seed, runs, git revision, versions, ...).
-    """
-
-    scenario: Scenario
-    table: pd.DataFrame
-    manifest: dict[str, Any]
-
-    @property
-    def runs(self) -> int:
-        """Replicates run."""
-        return self.scenario.config.runs
-
-    @property
-    def seed(self) -> int:
-        """Seed of the run."""
-        return self.scenario.config.seed
-
-
-def check_claims(
-    scenario: Scenario | str | os.PathLike[str],
-    *,
-    runs: int | None = None,
-    seed: int | None = None,
-    overrides: Sequence[str] = (),
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    command: str | Sequence[str] | None = None,
-) -> ClaimCheck:
-    """Run a scenario's ensemble in memory and score its claims.
-
-    The claims are validated (:func:`validate_claims`) before anything is simulated.
-
-    Args:
-        scenario: A loaded scenario or the path of a scenario file.
-        runs: Replicates (default: the scenario's ``runs``).
-        seed: Seed (default: the scenario's ``seed``).
-        overrides: ``a.b.c=value`` overrides, as ``--set``.
-        workers: Local processes (default: CPU count); 1 runs in this process.
-        progress: Called with (replicates done, total) after each batch.
-        command: The command line recorded in the manifest.
-
-    Returns:
-        The scored claims.
-
-    Raises:
-        ValueError: For a bad scenario, option or claim, or a scenario without claims.
-    """
-    sc = prepare(scenario, overrides=overrides, runs=runs, seed=seed)
-    if not sc.config.claims:
-        raise ValueError(
-            f"{sc.name}: the scenario states no claims (add a 'claims:' list; see docs/claims.md)"
-        )
-    validate_claims(sc.config)
-    results = simulate(sc, out=None, workers=workers, progress=progress, command=command)
-    table = evaluate_claims(results, sc.config.claims, actors=list(sc.config.actors))
-    return ClaimCheck(scenario=sc, table=table, manifest=results.manifest)
 
 
 # ---------------------------------------------------------------------------------------------

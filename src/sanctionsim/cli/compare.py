@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from sanctionsim.analysis.effects import effect_records
 from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import RESULTS_ROOT, Json, Months, Runs, Seed, Sets, Workers
-from sanctionsim.experiments.compare import compare, effect_records, format_effect
+from sanctionsim.experiments.compare import compare
+from sanctionsim.formatting import format_effect
 from sanctionsim.scenario.library import find_scenario
 
 Metrics = Annotated[

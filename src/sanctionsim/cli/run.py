@@ -12,7 +12,8 @@ from rich.table import Table
 
 from sanctionsim.analysis.summary import summarize
 from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
-from sanctionsim.experiments.ensemble import prepare, replay, simulate
+from sanctionsim.experiments.ensemble import replay, simulate
+from sanctionsim.experiments.spec import run_spec
 from sanctionsim.formatting import format_number
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import load_results
@@ -49,26 +50,26 @@ def run_command(
     json_: Json = False,
 ) -> None:
     """Run a scenario as a Monte Carlo ensemble and write a results folder."""
-    sc = prepare(find_scenario(scenario), overrides=set_ or [], runs=runs, seed=seed, months=months)
-    target = out or default_out(sc.name)
+    spec = run_spec(find_scenario(scenario), overrides=set_ or [], runs=runs, seed=seed, months=months)
+    target = out or default_out(spec.name)
     if target.exists():
         raise FileExistsError(f"{target}: results folder exists; pass another --out")
-    with progress_bar(f"{sc.name}: {sc.config.runs} runs", enabled=not json_) as update:
-        results = simulate(sc, out=target, workers=workers, progress=update, command=sys.argv)
+    with progress_bar(f"{spec.name}: {spec.runs} runs", enabled=not json_) as update:
+        results = simulate(spec, out=target, workers=workers, progress=update, command=sys.argv)
     table = summarize(results.metrics, KEY_METRICS, results.actors)
     if json_:
         print_json(
             {
                 "results": str(target),
-                "scenario": sc.name,
-                "runs": sc.config.runs,
-                "seed": sc.config.seed,
-                "months": sc.config.months,
+                "scenario": spec.name,
+                "runs": spec.runs,
+                "seed": spec.seed,
+                "months": spec.months,
                 "summary": table.set_index("metric").to_dict(orient="index"),
             }
         )
         return
-    view = Table(title=f"{sc.name}: {sc.config.runs} runs, seed {sc.config.seed}, {sc.config.months} months")
+    view = Table(title=f"{spec.name}: {spec.runs} runs, seed {spec.seed}, {spec.months} months")
     for col in ("metric", "stat", "unit"):
         view.add_column(col)
     for col in ("median", "10%", "90%"):

@@ -27,20 +27,13 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from sanctionsim.analysis.claims import (
-    NOT_SUPPORTED_AT,
-    SUPPORTED_AT,
-    ClaimCheck,
-    check_claims,
-    evaluate_claims,
-)
+from sanctionsim.analysis.claims import NOT_SUPPORTED_AT, SUPPORTED_AT
 from sanctionsim.atomic import write_text
 from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
-from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.experiments.check import ClaimCheck, check_claims, reference_probabilities
 from sanctionsim.model.roles import Roles
 from sanctionsim.model.schedule import describe_schedule
-from sanctionsim.results import Results
 from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.library import DEFAULT_ROOT, find_scenario, library, library_name
 from sanctionsim.scenario.loader import EXTENDS_KEY, read_yaml
@@ -281,7 +274,7 @@ def _claims_json(check: ClaimCheck) -> dict[str, Any]:
         "title": check.scenario.config.title,
         "runs": check.runs,
         "seed": check.seed,
-        "months": check.scenario.config.months,
+        "months": check.months,
         "thresholds": {"supported_at": SUPPORTED_AT, "not_supported_at": NOT_SUPPORTED_AT},
         "claims": check.table.drop(columns="runs").to_dict(orient="records"),
     }
@@ -314,10 +307,10 @@ def check_command(
     if json_:
         print_json(_claims_json(check))
         return
-    cfg = check.scenario.config
+    cfg = check.spec.config
     view = Table(
-        title=f"{check.scenario.name}: {cfg.title}\n{check.runs} runs, seed {check.seed}, "
-        f"{cfg.months} months from {cfg.start}",
+        title=f"{check.spec.name}: {cfg.title}\n{check.runs} runs, seed {check.seed}, "
+        f"{check.months} months from {cfg.start}",
         show_lines=True,
     )
     view.add_column("claim", ratio=3, overflow="fold")
@@ -441,36 +434,6 @@ def predictions_markdown(
 
 def _probability(p: float | None) -> str:
     return "–" if p is None else f"{p:.2f}"
-
-
-def reference_probabilities(
-    checks: Sequence[ClaimCheck],
-    reference: Scenario,
-    *,
-    runs: int,
-    seed: int,
-    workers: int | None = None,
-) -> dict[tuple[str, str], float | None]:
-    """Score every scenario's claims on a reference scenario (the baseline), run at that scenario's horizon.
-
-    Returns:
-        P(holds) on the reference per (scenario name, claim id); ``None`` for a claim the reference
-        cannot score (a metric or a window it does not have).
-    """
-    runs_by_months: dict[int, Results] = {}
-    out: dict[tuple[str, str], float | None] = {}
-    for check in checks:
-        months = check.scenario.config.months
-        if months not in runs_by_months:
-            runs_by_months[months] = simulate(reference, runs=runs, seed=seed, months=months, workers=workers)
-        results = runs_by_months[months]
-        for claim in check.scenario.config.claims:
-            try:
-                table = evaluate_claims(results, [claim], actors=list(reference.config.actors))
-                out[(check.scenario.name, claim.id)] = float(table["probability"].iloc[0])
-            except ValueError:
-                out[(check.scenario.name, claim.id)] = None
-    return out
 
 
 def _claiming(paths: Sequence[Path], root: Path) -> Iterator[Scenario]:

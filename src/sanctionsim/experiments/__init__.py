@@ -1,6 +1,11 @@
-"""Experiments: ensembles now; comparisons and sweeps build on them."""
+"""Experiments: run scenarios as ensembles, compare policies, score claims, replay results folders.
 
-from sanctionsim.experiments.compare import Comparison, compare, load_comparison
-from sanctionsim.experiments.ensemble import prepare, replay, simulate
+This layer runs simulations; :mod:`sanctionsim.analysis` reads their results.
+"""
 
-__all__ = ["Comparison", "compare", "load_comparison", "prepare", "replay", "simulate"]
+from sanctionsim.analysis.effects import Comparison, load_comparison
+from sanctionsim.experiments.compare import compare
+from sanctionsim.experiments.ensemble import replay, simulate
+from sanctionsim.experiments.spec import RunSpec, run_spec
+
+__all__ = ["Comparison", "RunSpec", "compare", "load_comparison", "replay", "run_spec", "simulate"]

@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import ValidationError
 
-from sanctionsim.model import SanctionsModel, validate_config
+from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
+from sanctionsim.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
-from sanctionsim.scenario import Scenario, load_scenario
-from sanctionsim.scenario.errors import from_validation_error
-from sanctionsim.scenario.library import find_scenario
-from sanctionsim.scenario.loader import apply_overrides, compute_config_hash
+from sanctionsim.results.store import MANIFEST_NAME
+from sanctionsim.scenario import Scenario
+from sanctionsim.scenario.loader import compute_config_hash, config_from_data
 from sanctionsim.scenario.schema import ScenarioConfig
 
 #: Most replicate-months held in memory by one batch.
@@ -34,47 +33,6 @@ MAX_BATCH_CELLS = 24_000
 
 Progress = Callable[[int, int], None]
 Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
-
-
-def prepare(
-    scenario: Scenario | str | os.PathLike[str],
-    *,
-    overrides: Sequence[str] = (),
-    runs: int | None = None,
-    seed: int | None = None,
-    months: int | None = None,
-) -> Scenario:
-    """Load a scenario (if given a path) and apply the run options as overrides.
-
-    Validates everything a run needs, including event paths and conditions, so
-    that bad input fails before any result is written.
-
-    Raises:
-        ScenarioError: For a bad file or override.
-        ValueError: For a bad event path, condition or option.
-    """
-    options = {k: v for k, v in (("runs", runs), ("seed", seed), ("months", months)) if v is not None}
-    if not isinstance(scenario, Scenario):
-        file = find_scenario(scenario)  # a path, or a name under scenarios/ such as "baseline"
-        scenario = load_scenario(file, [*overrides, *(f"{k}={v}" for k, v in options.items())])
-    elif overrides or options:
-        resolved = apply_overrides(scenario.resolved, [*overrides, *(f"{k}={v}" for k, v in options.items())])
-        try:
-            config = ScenarioConfig.model_validate(resolved)
-        except ValidationError as exc:
-            raise from_validation_error(exc, model=ScenarioConfig, file="--set") from None
-        scenario = Scenario(
-            config=config,
-            resolved=resolved,
-            path=scenario.path,
-            name=scenario.name,
-            config_hash=compute_config_hash(resolved),
-        )
-    try:
-        validate_config(scenario.config)  # event paths and conditions against the model
-    except ValueError as err:
-        raise ValueError(f"{scenario.path}: {err}") from None
-    return scenario
 
 
 def run_batch(
@@ -148,8 +106,43 @@ def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
         raise ValueError(f"{path}: {err}") from None
 
 
+def _spec_of(
+    scenario: RunSpec | ScenarioLike,
+    *,
+    overrides: Sequence[str],
+    runs: int | None,
+    seed: int | None,
+    months: int | None,
+) -> RunSpec:
+    if not isinstance(scenario, RunSpec):
+        return run_spec(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
+    if overrides or any(v is not None for v in (runs, seed, months)):
+        raise ValueError("pass runs, seed, months and overrides in the RunSpec, not beside it")
+    return scenario
+
+
+def manifest_of(spec: RunSpec, *, command: str | Sequence[str] | None, batch_size: int) -> dict[str, Any]:
+    """The manifest of a run of ``spec`` (see :func:`sanctionsim.results.build_manifest`)."""
+    cfg = spec.config
+    manifest = build_manifest(
+        scenario_name=spec.name,
+        config=spec.resolved,
+        config_hash=spec.config_hash,
+        seed=spec.seed,
+        runs=spec.runs,
+        months=spec.months,
+        start=cfg.start,
+        command=command if command is not None else " ".join(sys.argv),
+    )
+    manifest["actors"] = list(cfg.actors)
+    manifest["scenario_path"] = str(spec.scenario.path)
+    manifest["overrides"] = list(spec.overrides)
+    manifest["batch_size"] = batch_size
+    return manifest
+
+
 def simulate(
-    scenario: Scenario | str | os.PathLike[str],
+    scenario: RunSpec | ScenarioLike,
     *,
     runs: int | None = None,
     seed: int | None = None,
@@ -165,7 +158,8 @@ def simulate(
     """Run a scenario as a Monte Carlo ensemble.
 
     Args:
-        scenario: A loaded :class:`Scenario`, a scenario file, or a name under ``scenarios/``.
+        scenario: A :class:`RunSpec`, a loaded :class:`Scenario`, a scenario file, or a name under
+            ``scenarios/``.
         runs: Replicates (default: the scenario's ``runs``).
         seed: Seed (default: the scenario's ``seed``).
         months: Horizon (default: the scenario's ``months``).
@@ -179,35 +173,27 @@ def simulate(
 
     Returns:
         The results, with ``path`` set when written to ``out``.
+
+    Raises:
+        ScenarioError: For a bad scenario file, override or option.
+        ValueError: For a bad event path or condition, or options given beside a :class:`RunSpec`.
     """
-    sc = prepare(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
-    cfg = sc.config
+    spec = _spec_of(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
     workers = os.cpu_count() or 1 if workers is None else workers
-    parts = batches(cfg.runs, cfg.months, workers=workers, batch_size=batch_size)
-    manifest = build_manifest(
-        scenario_name=sc.name,
-        config=sc.resolved,
-        config_hash=compute_config_hash(sc.resolved),
-        seed=cfg.seed,
-        runs=cfg.runs,
-        months=cfg.months,
-        start=cfg.start,
-        command=command if command is not None else " ".join(sys.argv),
-    )
-    manifest["actors"] = list(cfg.actors)
-    manifest["scenario_path"] = str(sc.path)
-    manifest["overrides"] = list(overrides)
-    manifest["batch_size"] = len(parts[0])
-    config = cfg.model_dump(mode="json")
+    parts = batches(spec.runs, spec.months, workers=workers, batch_size=batch_size)
+    manifest = manifest_of(spec, command=command, batch_size=len(parts[0]))
+    config = spec.config.model_dump(mode="json")
     done = 0
-    stream = _named_errors(_execute(config, cfg.seed, parts, executor=executor, workers=workers), sc.path)
+    stream = _named_errors(
+        _execute(config, spec.seed, parts, executor=executor, workers=workers), spec.scenario.path
+    )
     if out is None:
         collected: list[Tables] = []
         for part, tables in zip(parts, stream, strict=True):
             collected.append(tables)
             done += len(part)
             if progress:
-                progress(done, cfg.runs)
+                progress(done, spec.runs)
         metrics, flows, events = (pd.concat([t[i] for t in collected], ignore_index=True) for i in range(3))
         return Results(metrics=metrics, flows=flows, events=events, manifest=manifest, path=None)
     with ResultsWriter(Path(out), manifest=manifest) as writer:
@@ -215,8 +201,36 @@ def simulate(
             writer.write_batch(*tables)
             done += len(part)
             if progress:
-                progress(done, cfg.runs)
+                progress(done, spec.runs)
     return load_results(Path(out))
+
+
+def spec_from_manifest(manifest: dict[str, Any], *, source: str) -> RunSpec:
+    """The :class:`RunSpec` a results folder's manifest records (its configuration, options, overrides).
+
+    Args:
+        manifest: The manifest.
+        source: How errors name the manifest file.
+
+    Raises:
+        ScenarioError: If the recorded configuration is not a valid scenario.
+        ValueError: If the manifest lacks the configuration or an option.
+    """
+    try:
+        resolved = dict(manifest["config"])
+        options = {k: manifest[k] for k in ("runs", "seed", "months")}
+        scenario_name = str(manifest["scenario"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"{source}: the manifest lacks {err}; it cannot be replayed") from None
+    scenario = Scenario(
+        config=config_from_data(resolved, source=source),
+        resolved=resolved,
+        path=Path(manifest.get("scenario_path") or scenario_name),
+        name=scenario_name,
+        config_hash=compute_config_hash(resolved),
+        overrides=tuple(str(o) for o in manifest.get("overrides") or ()),
+    )
+    return RunSpec(scenario=scenario, **options)
 
 
 def replay(
@@ -238,20 +252,5 @@ def replay(
         The replayed results; with the same package versions they equal the original bit for bit.
     """
     manifest = load_results(Path(results)).manifest
-    resolved = manifest["config"]
-    try:
-        config = ScenarioConfig.model_validate(resolved)
-    except ValidationError as exc:
-        raise from_validation_error(
-            exc, model=ScenarioConfig, file=str(Path(results) / "manifest.json")
-        ) from None
-    scenario = Scenario(
-        config=config,
-        resolved=resolved,
-        path=Path(manifest.get("scenario_path", manifest["scenario"])),
-        name=manifest["scenario"],
-        config_hash=compute_config_hash(resolved),
-    )
-    return simulate(
-        scenario, out=out, workers=workers, progress=progress, batch_size=manifest.get("batch_size")
-    )
+    spec = spec_from_manifest(manifest, source=str(Path(results) / MANIFEST_NAME))
+    return simulate(spec, out=out, workers=workers, progress=progress, batch_size=manifest.get("batch_size"))

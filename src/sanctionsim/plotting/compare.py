@@ -1,6 +1,6 @@
 """Figures of a policy comparison: bands of every scenario, fans of paired differences, effect bars.
 
-All three read a :class:`sanctionsim.experiments.compare.Comparison`:
+All three read a :class:`sanctionsim.analysis.effects.Comparison`:
 
 - :func:`plot_bands`: each metric over time, every scenario's median and
   10–90% band on one axis;
@@ -37,7 +37,7 @@ from sanctionsim.plotting.style import (
 )
 
 if TYPE_CHECKING:
-    from sanctionsim.experiments.compare import Comparison
+    from sanctionsim.analysis.effects import Comparison
 
 __all__ = ["plot_bands", "plot_difference_fan", "plot_effects", "scenario_colors"]
 

@@ -8,12 +8,10 @@ is renamed into place, so a reader never sees a half-written report.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from sanctionsim.atomic import write_text
+from sanctionsim.atomic import atomic_folder, write_text
 from sanctionsim.report.content import collect
 from sanctionsim.report.html import render_html
 from sanctionsim.report.markdown import render_markdown
@@ -22,27 +20,6 @@ __all__ = ["HTML_SUFFIXES", "MARKDOWN_SUFFIXES", "build_report"]
 
 HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm")
 MARKDOWN_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def _swap_folder(target: Path, files: dict[str, bytes]) -> None:
-    tmp = _tmp_name(target)
-    tmp.mkdir()
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        old = None
-        if target.exists():
-            old = _tmp_name(target)
-            os.rename(target, old)
-        os.rename(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def build_report(paths: Sequence[str | os.PathLike[str]], *, out: str | os.PathLike[str]) -> Path:
@@ -72,6 +49,8 @@ def build_report(paths: Sequence[str | os.PathLike[str]], *, out: str | os.PathL
         write_text(target, render_html(content))
         return target
     files_dir = f"{target.stem}_files"
-    _swap_folder(target.parent / files_dir, {f"{f.name}.png": f.png for f in content.figures})
+    with atomic_folder(target.parent / files_dir, replace=True) as tmp:
+        for figure in content.figures:
+            (tmp / f"{figure.name}.png").write_bytes(figure.png)
     write_text(target, render_markdown(content, files_dir=files_dir))
     return target

@@ -5,7 +5,7 @@
 computes the effects table and the storylines, draws the figures, and returns
 a :class:`ReportContent` of plain strings and PNG bytes. The renderers only lay
 it out, so both formats show exactly the same numbers, formatted by
-:func:`sanctionsim.experiments.compare.format_effect`.
+:func:`sanctionsim.formatting.format_effect`.
 """
 
 from __future__ import annotations
@@ -18,19 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sanctionsim.experiments.compare import (
+from sanctionsim.analysis.effects import (
     Comparison,
     effect_records,
-    format_effect,
     from_results,
-    is_comparison_folder,
     load_comparison,
     unique_names,
 )
-from sanctionsim.formatting import format_number, format_percent, format_probability
+from sanctionsim.formatting import format_effect, format_number, format_percent, format_probability
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.report.storylines import storylines
 from sanctionsim.results import Results, load_results
+from sanctionsim.results.comparison import is_comparison_folder
 
 __all__ = ["Figure", "ReportContent", "Table", "collect", "load_inputs"]
 

@@ -28,9 +28,7 @@ import datetime as dt
 import json
 import os
 import platform
-import secrets
 import shlex
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +41,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sanctionsim.atomic import AtomicFolder, is_temporary
 
 __all__ = [
     "EVENTS_SCHEMA",
@@ -188,6 +188,7 @@ class ResultsWriter:
             TypeError: The manifest holds a value JSON cannot represent.
         """
         self.out_dir = Path(out_dir)
+        self._folder = AtomicFolder(self.out_dir)
         _refuse_existing(self.out_dir)
         self.manifest: dict[str, Any] = dict(manifest)
         self.manifest["tables"] = [f"{name}.parquet" for name in TABLES]
@@ -208,10 +209,7 @@ class ResultsWriter:
         if self.tmp_dir is not None or self._closed:
             raise RuntimeError("a ResultsWriter can be entered only once")
         _refuse_existing(self.out_dir)
-        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        name = f".{self.out_dir.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-        self.tmp_dir = self.out_dir.parent / name
-        self.tmp_dir.mkdir()
+        self.tmp_dir = self._folder.open()
         try:
             for table in ("flows", "events"):
                 self._open(table, self._schemas[table])
@@ -280,9 +278,8 @@ class ResultsWriter:
         self._closed = True
         with contextlib.suppress(Exception):  # the folder is deleted anyway
             self._close_writers()
-        if self.tmp_dir is not None:
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
-            self.tmp_dir = None
+        self._folder.discard()
+        self.tmp_dir = None
 
     def _finish(self) -> None:
         assert self.tmp_dir is not None
@@ -292,16 +289,8 @@ class ResultsWriter:
         self._close_writers()
         self._closed = True
         (self.tmp_dir / MANIFEST_NAME).write_text(_dump_manifest(self.manifest), encoding="utf-8")
-        for path in self.tmp_dir.iterdir():
-            _fsync(path)
-        if self.out_dir.exists():
-            raise FileExistsError(
-                f"{self.out_dir} appeared while the results were being written; not overwriting it. "
-                f"Run again with another --out."
-            )
-        os.rename(self.tmp_dir, self.out_dir)
+        self._folder.commit()
         self.tmp_dir = None
-        _fsync(self.out_dir.parent)
 
 
 def write_results(results: Results, out_dir: Path | str) -> Path:
@@ -340,7 +329,7 @@ def load_results(path: Path | str) -> Results:
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"No results folder at {folder}")
-    if folder.name.startswith(".") and ".tmp-" in folder.name:
+    if is_temporary(folder):
         raise ValueError(f"{folder} is the temporary folder of an unfinished run, not a results folder")
     manifest_path = folder / MANIFEST_NAME
     if not manifest_path.is_file():
@@ -462,19 +451,6 @@ def _json_default(value: Any) -> Any:
 
 def _dump_manifest(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, indent=2, sort_keys=False, default=_json_default, ensure_ascii=False) + "\n"
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file or folder to disk, where the platform allows it."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _versions() -> dict[str, str | None]:

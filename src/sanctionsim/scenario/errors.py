@@ -15,16 +15,15 @@ the pydantic model class along the error's location to find the allowed keys and
 from __future__ import annotations
 
 import difflib
-import enum
 import re
-import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Union
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sanctionsim.scenario.expressions import ExpressionError
+from sanctionsim.scenario.fields import field_names, is_model, literal_values, strip, union_members, walk
 
 __all__ = [
     "ScenarioError",
@@ -191,140 +190,6 @@ def _list_names(names: Sequence[object], *, quote: bool = False) -> str:
     return ", ".join(shown)
 
 
-# ---------------------------------------------------------------------------------------------
-# Walking a pydantic model class along an error location
-# ---------------------------------------------------------------------------------------------
-
-_NONE_TYPES = (type(None), None)
-
-
-def _strip(annotation: Any) -> Any:
-    """Remove ``Annotated[...]`` wrappers and a ``None`` member of an optional."""
-    while True:
-        if typing.get_origin(annotation) is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-            continue
-        members = _union_members(annotation)
-        if members is not None:
-            kept = [m for m in members if m not in _NONE_TYPES]
-            if len(kept) == 1 and len(kept) != len(members):
-                annotation = kept[0]
-                continue
-        return annotation
-
-
-def _union_members(annotation: Any) -> tuple[Any, ...] | None:
-    origin = typing.get_origin(annotation)
-    if origin is Union or origin is types.UnionType:
-        return typing.get_args(annotation)
-    return None
-
-
-def _is_model(annotation: Any) -> typing.TypeGuard[type[BaseModel]]:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return [info.alias or name for name, info in model.model_fields.items()]
-
-
-def _field_annotation(model: type[BaseModel], key: object) -> Any:
-    for name, info in model.model_fields.items():
-        if key in (name, info.alias):
-            return info.annotation
-    return None
-
-
-def _literal_values(annotation: Any) -> list[Any] | None:
-    annotation = _strip(annotation)
-    if typing.get_origin(annotation) is Literal:
-        return list(typing.get_args(annotation))
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return [member.value for member in annotation]
-    members = _union_members(annotation)
-    if members is not None:
-        values: list[Any] = []
-        for member in members:
-            sub = _literal_values(member)
-            if sub is None:
-                return None
-            values.extend(sub)
-        return values
-    return None
-
-
-def _type_name(annotation: Any) -> str:
-    annotation = _strip(annotation)
-    if isinstance(annotation, type):
-        return annotation.__name__
-    return str(annotation).replace("typing.", "").replace(" ", "")
-
-
-def _select_union_member(members: Sequence[Any], tag: object) -> Any:
-    """Pick the union member pydantic names ``tag`` in an error location (or ``None``)."""
-    candidates = [m for m in members if m not in _NONE_TYPES]
-    for member in candidates:
-        if _type_name(member) == tag:
-            return member
-    for member in candidates:  # discriminated unions name the branch by its tag value
-        stripped = _strip(member)
-        if _is_model(stripped):
-            for info in stripped.model_fields.values():
-                values = _literal_values(info.annotation)
-                if values and tag in values:
-                    return member
-    return None
-
-
-def _walk(model: Any, loc: Loc) -> tuple[Loc, Any, Any]:
-    """Follow ``loc`` through the annotation ``model``.
-
-    Returns:
-        The location with pydantic's union-branch markers removed (the path in the data; a
-        trailing ``"[key]"`` marks an error in a mapping's key), the annotation at the end of the
-        path (``None`` when it cannot be followed), and the annotation of that key before any union
-        branch was chosen (the whole union).
-    """
-    annotation = model
-    whole = model
-    path: list[str | int] = []
-    i = 0
-    while i < len(loc):
-        part = loc[i]
-        annotation = _strip(annotation)
-        members = _union_members(annotation)
-        if members is not None:
-            # pydantic names the union branch it tried as an extra location element
-            annotation = _select_union_member(members, part)
-            i += 1
-            continue
-        path.append(part)
-        i += 1
-        origin = typing.get_origin(annotation)
-        if annotation is None:
-            pass
-        elif _is_model(annotation):
-            annotation = _field_annotation(annotation, part)
-        elif origin in (dict, Mapping) or annotation is dict:
-            args = typing.get_args(annotation)
-            if i < len(loc) and loc[i] == "[key]":
-                path.append("[key]")
-                i += 1
-                annotation = args[0] if args else None
-            else:
-                annotation = args[1] if len(args) == 2 else None
-        elif origin in (list, tuple, set, frozenset, Sequence) or annotation in (list, tuple):
-            items = [a for a in typing.get_args(annotation) if a is not Ellipsis]
-            if origin is tuple and isinstance(part, int) and len(items) > 1:
-                annotation = items[part] if part < len(items) else None
-            else:
-                annotation = items[0] if items else None
-        else:
-            annotation = None
-        whole = annotation
-    return tuple(path), annotation, whole
-
-
 def describe_type(annotation: Any) -> str | None:
     """Describe an annotation in words for an "expected ..." text, e.g. ``float`` -> ``a number``.
 
@@ -334,13 +199,13 @@ def describe_type(annotation: Any) -> str | None:
     Returns:
         The description, or ``None`` when there is no good one.
     """
-    annotation = _strip(annotation)
-    literals = _literal_values(annotation)
+    annotation = strip(annotation)
+    literals = literal_values(annotation)
     if literals is not None:
         return f"one of {_list_names(literals, quote=True)}"
-    members = _union_members(annotation)
+    members = union_members(annotation)
     if members is not None:
-        words = [describe_type(m) for m in members if m not in _NONE_TYPES]
+        words = [describe_type(m) for m in members if m not in (type(None), None)]
         if any(w is None for w in words):
             return None
         unique = list(dict.fromkeys(w for w in words if w))
@@ -361,7 +226,7 @@ def describe_type(annotation: Any) -> str | None:
     }
     if isinstance(origin, type) and origin.__name__ == "date":
         return "a date (YYYY-MM-DD)"
-    if _is_model(annotation):
+    if is_model(annotation):
         return "a mapping"
     try:
         return simple.get(origin)
@@ -446,7 +311,7 @@ def _convert_one(error: Mapping[str, Any], model: Any) -> ScenarioError:
     msg = str(error.get("msg", "invalid value"))
 
     if model is not None:
-        loc, annotation, whole = _walk(model, raw_loc)
+        loc, annotation, whole = walk(model, raw_loc)
     else:
         loc, annotation, whole = raw_loc, None, None
     is_key_error = bool(loc) and loc[-1] == "[key]"
@@ -460,9 +325,9 @@ def _convert_one(error: Mapping[str, Any], model: Any) -> ScenarioError:
     if kind == "extra_forbidden":
         key = loc[-1] if loc else "?"
         message = f"unknown key '{key}'"
-        parent = _strip(_walk(model, raw_loc[:-1])[1]) if model is not None else None
-        if _is_model(parent):
-            names = _field_names(parent)
+        parent = strip(walk(model, raw_loc[:-1])[1]) if model is not None else None
+        if is_model(parent):
+            names = field_names(parent)
             expected = f"one of: {_list_names(sorted(names))}"
             suggestion = did_you_mean(key, names)
     elif kind == "missing":
@@ -477,7 +342,7 @@ def _convert_one(error: Mapping[str, Any], model: Any) -> ScenarioError:
     elif kind == "multiple_of":
         expected = f"a multiple of {_number(ctx.get('multiple_of'))}"
     elif kind in ("literal_error", "enum"):
-        values = _literal_values(whole)
+        values = literal_values(whole)
         if values:
             expected = f"one of {_list_names(values, quote=True)}"
             suggestion = did_you_mean(value, values)
@@ -545,9 +410,9 @@ def _from_validator(error: Mapping[str, Any], model: Any, loc: Loc, is_key_error
         msg = msg.removeprefix(prefix)
     match = _PATH_PREFIX.fullmatch(msg.strip())
     if match and model is not None and not is_key_error:
-        here = _strip(_walk(model, tuple(error.get("loc", ())))[1])
+        here = strip(walk(model, tuple(error.get("loc", ())))[1])
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in match.group(1).split(".")]
-        if _is_model(here) and parts[0] in _field_names(here):
+        if is_model(here) and parts[0] in field_names(here):
             return ScenarioError(match.group(2), loc=(*loc, *parts))
     return ScenarioError(msg, loc=loc)
 

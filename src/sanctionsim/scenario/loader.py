@@ -44,8 +44,10 @@ __all__ = [
     "Scenario",
     "apply_overrides",
     "compute_config_hash",
+    "config_from_data",
     "find_scenarios_root",
     "load_scenario",
+    "override_scenario",
     "read_yaml",
     "resolve",
     "scenario_name",
@@ -89,6 +91,7 @@ class Scenario:
             (``analysts/oil-for-labour``), or the file stem.
         config_hash: SHA-256 hex digest of the canonical JSON of ``resolved``
             (see :func:`compute_config_hash`).
+        overrides: The ``--set`` overrides applied, in order (a run's manifest records them).
     """
 
     config: ScenarioConfig
@@ -96,6 +99,7 @@ class Scenario:
     path: Path
     name: str
     config_hash: str
+    overrides: tuple[str, ...] = ()
 
 
 def compute_config_hash(resolved: Mapping[str, Any]) -> str:
@@ -624,4 +628,49 @@ def load_scenario(
         path=file,
         name=scenario_name(file, root=root_path),
         config_hash=compute_config_hash(resolved),
+        overrides=_override_list(overrides),
+    )
+
+
+def _override_list(overrides: Sequence[str]) -> tuple[str, ...]:
+    return (overrides,) if isinstance(overrides, str) else tuple(overrides)
+
+
+def config_from_data(resolved: Mapping[str, Any], *, source: str) -> ScenarioConfig:
+    """Validate resolved scenario data that did not come from a file (``--set``, a manifest).
+
+    Args:
+        resolved: The data.
+        source: How errors name where it came from (``--set``, ``results/x/manifest.json``).
+
+    Raises:
+        ScenarioError: For any problem, on one line naming ``source`` and the key path.
+    """
+    model = _default_schema()
+    try:
+        return model.model_validate(resolved)  # type: ignore[return-value]
+    except ValidationError as exc:
+        raise from_validation_error(exc, model=model, file=source) from None
+
+
+def override_scenario(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
+    """A loaded scenario with more ``--set`` overrides applied (see :func:`apply_overrides`).
+
+    Returns:
+        A new scenario; its ``overrides`` list the earlier overrides, then these.
+
+    Raises:
+        ScenarioError: Naming ``--set``, for a bad override or a value the schema rejects.
+    """
+    added = _override_list(overrides)
+    if not added:
+        return scenario
+    resolved = apply_overrides(scenario.resolved, added)
+    return Scenario(
+        config=config_from_data(resolved, source=OVERRIDE_SOURCE),
+        resolved=resolved,
+        path=scenario.path,
+        name=scenario.name,
+        config_hash=compute_config_hash(resolved),
+        overrides=(*scenario.overrides, *added),
     )

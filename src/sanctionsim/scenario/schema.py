@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sanctionsim.goods import GOOD_NAMES
+from sanctionsim.scenario.fields import bounds_of, strip, unwrap, walk
 
 
 class Kind(StrEnum):
@@ -420,20 +421,6 @@ class ScenarioConfig(_Model):
         return self
 
 
-def _limits(metadata: list[Any]) -> tuple[float, float]:
-    low, high = -math.inf, math.inf
-    for item in metadata:
-        if getattr(item, "ge", None) is not None:
-            low = max(low, float(item.ge))
-        if getattr(item, "gt", None) is not None:  # strict: the next float above
-            low = max(low, math.nextafter(float(item.gt), math.inf))
-        if getattr(item, "le", None) is not None:
-            high = min(high, float(item.le))
-        if getattr(item, "lt", None) is not None:
-            high = min(high, math.nextafter(float(item.lt), -math.inf))
-    return low, high
-
-
 def describe_bounds(low: float, high: float) -> str:
     """Say what a range from :func:`field_bounds` allows: ``a value in [0, 1]``, ``a value > 0``."""
     lower = "> 0" if low == math.nextafter(0.0, math.inf) else None
@@ -442,50 +429,25 @@ def describe_bounds(low: float, high: float) -> str:
     return f"a value in [{low:g}, {high:g}]"
 
 
-def _field_at(path: str) -> tuple[Any, list[Any]] | None:
-    """The annotation and metadata of the numeric scenario value at a dotted path, or ``None``.
-
-    ``path`` is a dotted path into :class:`ScenarioConfig`, with mapping keys in place
-    (``actors.PRK.goods.shells.stock``, ``sanctions.un_dprk.caps.oil``).
-    """
-    cls: type[BaseModel] = ScenarioConfig
-    parts = path.split(".")
-    i = 0
-    while i < len(parts):
-        info = cls.model_fields.get(parts[i])
-        if info is None:
-            return None
-        ann, meta, i = info.annotation, list(info.metadata), i + 1
-        if get_origin(ann) is dict:  # a mapping: skip its key, look at its values
-            ann, i = get_args(ann)[1], i + 1
-            meta = (
-                [m for a in get_args(ann)[1:] for m in getattr(a, "metadata", [a])] if get_args(ann) else []
-            )
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            cls = ann
-            continue
-        return ann, meta
-    return None
-
-
 def field_bounds(path: str) -> tuple[float, float]:
     """The [low, high] a numeric scenario value may take, from the schema (infinite when open).
 
-    ``path`` is as in :func:`field_kind`. Booleans are [0, 1].
+    ``path`` is a dotted path into :class:`ScenarioConfig`, with mapping keys in place
+    (``actors.PRK.goods.shells.stock``, ``sanctions.un_dprk.caps.oil``). Booleans are [0, 1].
     """
-    found = _field_at(path)
-    if found is None:
-        return -math.inf, math.inf
-    ann, meta = found
-    return (0.0, 1.0) if ann is bool else _limits(meta)
+    _, annotation, _ = walk(ScenarioConfig, tuple(path.split(".")), union_markers=False)
+    bare, constraints = unwrap(annotation)
+    if strip(bare) is bool:
+        return 0.0, 1.0
+    return bounds_of(constraints)
 
 
 def field_kind(path: str) -> Kind:
     """Whether the value at a dotted path is dynamic, initial state or structure (:class:`Kind`).
 
-    ``path`` is a dotted path into :class:`ScenarioConfig`, with mapping keys in place
-    (``actors.PRK.goods.shells.stock``); paths the schema does not know are ``DYNAMIC``.
+    ``path`` is as in :func:`field_bounds`; paths the schema does not know are ``DYNAMIC``.
     """
-    found = _field_at(path)
-    kinds = [m for m in found[1] if isinstance(m, Kind)] if found is not None else []
+    _, annotation, _ = walk(ScenarioConfig, tuple(path.split(".")), union_markers=False)
+    _, constraints = unwrap(annotation)
+    kinds = [c for c in constraints if isinstance(c, Kind)]
     return kinds[0] if kinds else Kind.DYNAMIC

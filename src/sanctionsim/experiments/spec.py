@@ -1,0 +1,146 @@
+"""What one ensemble run is: a scenario, its run options, validated once (:class:`RunSpec`).
+
+A :class:`RunSpec` holds a loaded scenario (``extends`` and ``--set`` overrides applied, checked by
+the schema) and the typed run options: replicates, seed and horizon. Creating one checks the
+options and validates the scenario against the model (:func:`sanctionsim.model.validate_config`:
+event paths and conditions) exactly once, so a spec that exists can run; nothing turns the options
+into override text and parses it again.
+
+Example:
+    >>> spec = run_spec("baseline", runs=100, seed=7, overrides=["war.fire_rate=9000"])  # doctest: +SKIP
+    >>> spec.runs, spec.config.war.fire_rate, spec.overrides  # doctest: +SKIP
+    (100, 9000.0, ('war.fire_rate=9000',))
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sanctionsim.model import validate_config
+from sanctionsim.scenario import Scenario, ScenarioError, load_scenario
+from sanctionsim.scenario.library import find_scenario
+from sanctionsim.scenario.loader import compute_config_hash, override_scenario
+from sanctionsim.scenario.schema import ScenarioConfig, field_bounds
+
+__all__ = ["RUN_OPTIONS", "RunSpec", "ScenarioLike", "load_for_run", "run_spec"]
+
+#: The typed run options, which are also top-level keys of a scenario file (their defaults).
+RUN_OPTIONS: tuple[str, ...] = ("runs", "seed", "months")
+
+#: What a scenario argument may be: a loaded scenario, a file, or a name under ``scenarios/``.
+ScenarioLike = Scenario | str | os.PathLike[str]
+
+
+def _check_option(name: str, value: Any) -> int:
+    low, high = field_bounds(name)  # the schema is the one source of the ranges
+    expected = f"an integer >= {low:g}" if high == math.inf else f"an integer from {low:g} to {high:g}"
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ScenarioError(f"got {value!r}", file=f"--{name}", expected=expected)
+    return int(value)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One ensemble run: the scenario and its typed options, checked and validated on creation.
+
+    Attributes:
+        scenario: The loaded scenario (``extends`` and ``--set`` overrides applied).
+        runs: Replicates.
+        seed: Seed; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
+        months: Horizon in months.
+
+    Raises:
+        ScenarioError: For an option out of range (``--runs: got 0; expected an integer >= 1``).
+        ValueError: For a scenario the model cannot run (a bad event path or condition), naming
+            the scenario file.
+    """
+
+    scenario: Scenario
+    runs: int
+    seed: int
+    months: int
+
+    def __post_init__(self) -> None:
+        """Check the options, then validate the configuration against the model, once."""
+        for name in RUN_OPTIONS:
+            _check_option(name, getattr(self, name))
+        try:
+            validate_config(self.config)
+        except ValueError as err:
+            raise ValueError(f"{self.scenario.path}: {err}") from None
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (``analysts/oil-for-labour``)."""
+        return self.scenario.name
+
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """The ``--set`` overrides applied to the scenario, in order (the manifest records them)."""
+        return self.scenario.overrides
+
+    @cached_property
+    def config(self) -> ScenarioConfig:
+        """The configuration that runs: the scenario's, with this spec's runs, seed and months."""
+        return self.scenario.config.model_copy(update=self._options())
+
+    @cached_property
+    def resolved(self) -> dict[str, Any]:
+        """Plain data of :attr:`config` as the manifest records it (the options included)."""
+        return {**self.scenario.resolved, **self._options()}
+
+    @cached_property
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of :attr:`resolved`."""
+        return compute_config_hash(self.resolved)
+
+    def _options(self) -> dict[str, int]:
+        return {"runs": self.runs, "seed": self.seed, "months": self.months}
+
+
+def load_for_run(scenario: ScenarioLike, *, overrides: Sequence[str] = ()) -> Scenario:
+    """A scenario argument as a loaded scenario with ``overrides`` applied (not yet a :class:`RunSpec`).
+
+    Raises:
+        ScenarioError: For a bad file or override.
+        FileNotFoundError: For a scenario that is neither a file nor a name under ``scenarios/``.
+    """
+    if isinstance(scenario, Scenario):
+        return override_scenario(scenario, overrides)
+    return load_scenario(find_scenario(scenario), overrides)
+
+
+def run_spec(
+    scenario: ScenarioLike,
+    *,
+    overrides: Sequence[str] = (),
+    runs: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+) -> RunSpec:
+    """Load a scenario (if given a path or name) and make its :class:`RunSpec`.
+
+    Args:
+        scenario: A loaded scenario, a scenario file, or a name under ``scenarios/``.
+        overrides: ``a.b.c=value`` overrides, as ``--set``.
+        runs: Replicates (default: the scenario's ``runs``).
+        seed: Seed (default: the scenario's ``seed``).
+        months: Horizon (default: the scenario's ``months``).
+
+    Raises:
+        ScenarioError: For a bad file, override or option.
+        ValueError: For a bad event path or condition.
+    """
+    sc = load_for_run(scenario, overrides=overrides)
+    cfg = sc.config
+    return RunSpec(
+        scenario=sc,
+        runs=cfg.runs if runs is None else runs,
+        seed=cfg.seed if seed is None else seed,
+        months=cfg.months if months is None else months,
+    )

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from sanctionsim.goods import GOOD_INDEX, GOOD_NAMES
 from sanctionsim.model.streams import Streams
 from sanctionsim.scenario import schema
+from sanctionsim.scenario.fields import own_fields
 from sanctionsim.scenario.schema import Kind, ScenarioConfig, describe_bounds, field_bounds, field_kind
 
 Array = np.ndarray
@@ -214,8 +215,8 @@ def numeric_fields(model: type[BaseModel], *, structural: bool = False) -> tuple
     """
     return tuple(
         name
-        for name, info in model.model_fields.items()
-        if info.annotation in (float, int, bool) and (structural or Kind.STRUCTURAL not in info.metadata)
+        for name, annotation, markers, _ in own_fields(model)
+        if annotation in (float, int, bool) and (structural or Kind.STRUCTURAL not in markers)
     )
 
 

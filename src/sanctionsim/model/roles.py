@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sanctionsim.scenario.fields import field_default
 from sanctionsim.scenario.schema import Compliance, ScenarioConfig, War
 
 #: The roles metric-name templates may name, and what each is.
@@ -56,23 +57,20 @@ class Roles:
             )
         if isinstance(scope, Mapping):
             actors = scope.get("actors") or {}
-            war = (scope.get("war") or {}).get("actor", War.model_fields["actor"].default)
+            war = (scope.get("war") or {}).get("actor", field_default(War, "actor"))
             comp = scope.get("compliance") or {}
-            default = Compliance.model_fields
             return cls._build(
                 tuple(actors),
                 war,
-                tuple(comp.get("partners", default["partners"].default)),
-                comp.get("actor", default["actor"].default),
+                tuple(comp.get("partners", field_default(Compliance, "partners"))),
+                comp.get("actor", field_default(Compliance, "actor")),
                 tuple(c for c, a in actors.items() if (a or {}).get("enforcer")),
             )
-        codes = tuple(scope)
-        default = Compliance.model_fields
         return cls._build(
-            codes,
-            War.model_fields["actor"].default,
-            default["partners"].default,
-            default["actor"].default,
+            tuple(scope),
+            field_default(War, "actor"),
+            tuple(field_default(Compliance, "partners")),
+            field_default(Compliance, "actor"),
             (),
         )
 

@@ -29,10 +29,12 @@ __all__ = [
     "FieldEntry",
     "bounds_of",
     "field_annotation",
+    "field_default",
     "field_names",
     "is_model",
     "iter_fields",
     "literal_values",
+    "own_fields",
     "strip",
     "type_name",
     "union_members",
@@ -151,6 +153,21 @@ def bounds_of(constraints: Sequence[Any]) -> tuple[float, float]:
         if getattr(item, "lt", None) is not None:
             high = min(high, math.nextafter(float(item.lt), -math.inf))
     return low, high
+
+
+def own_fields(model: type[BaseModel]) -> list[tuple[str, Any, tuple[Any, ...], Any]]:
+    """A model's own fields, in declaration order: name, bare annotation, constraints and markers
+    (``ge=0``, a ``Kind``), and default (``PydanticUndefined`` when required)."""
+    out = []
+    for name, info in model.model_fields.items():
+        annotation, constraints = unwrap(info.annotation)
+        out.append((name, annotation, (*info.metadata, *constraints), info.default))
+    return out
+
+
+def field_default(model: type[BaseModel], name: str) -> Any:
+    """The default of one field of a model."""
+    return next(default for field, _, _, default in own_fields(model) if field == name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -144,20 +144,23 @@ def _print_validation(result: Validation, *, title: str) -> None:
 
     console.print(
         f"coverage: {pct(s['coverage_50'])} of {s['answered']} answered rows overlap the 25–75% band, "
-        f"{pct(s['coverage_80'])} the 10–90% band"
+        f"{pct(s['coverage_80'])} the 10–90% band",
+        soft_wrap=True,
     )
     console.print(
         f"mean relative score {num(s['mean_score'])} (CRPS {num(s['mean_crps'])}, interval "
-        f"{num(s['mean_interval_score'])}, Brier {num(s['mean_brier'])}); mean PIT {num(s['mean_pit'])}"
+        f"{num(s['mean_interval_score'])}, Brier {num(s['mean_brier'])}); mean PIT {num(s['mean_pit'])}",
+        soft_wrap=True,
     )
     unanswered = result.observations.unanswered
     if unanswered:
         console.print(
             f"unanswered: {len(unanswered)} rows ({escape(', '.join(r.id for r in unanswered))}); "
-            "see their model_note"
+            "see their model_note",
+            soft_wrap=True,
         )
     else:
-        console.print("unanswered: 0 rows")
+        console.print("unanswered: 0 rows", soft_wrap=True)
 
 
 def _print_fit(fit: Calibration) -> None:
@@ -174,15 +177,20 @@ def _print_fit(fit: Calibration) -> None:
         )
     console.print(view)
     kept = int(fit.candidates["not_ruled_out"].sum())
-    console.print(f"{kept} of {len(fit.candidates)} candidates not ruled out; {fit.seconds:.1f} s")
+    console.print(
+        f"{kept} of {len(fit.candidates)} candidates not ruled out; {fit.seconds:.1f} s", soft_wrap=True
+    )
     if not fit.consistent:
         console.print(
             "[yellow]no candidate is consistent with every row: the ranges span the least implausible "
             "(see the report for the rows that rule candidates out)[/]"
         )
     if fit.path is not None:
-        console.print(f"fitted scenario: {fit.path}")
-        console.print(f"report: {fit.report['md']} ({fit.report['json'].name}, {fit.report['png'].name})")
+        console.print(f"fitted scenario: {escape(str(fit.path))}", soft_wrap=True)
+        console.print(
+            f"report: {escape(str(fit.report['md']))} (and .json, .png)",
+            soft_wrap=True,
+        )
 
 
 @handle_errors
@@ -221,7 +229,7 @@ def validate_command(
         return
     _print_validation(result, title=f"{result.scenario.name}: {result.runs} runs, seed {result.seed}")
     if path:
-        console.print(f"figure: {path}")
+        console.print(f"figure: {escape(str(path))}", soft_wrap=True)
 
 
 @handle_errors
@@ -315,7 +323,7 @@ def backtest_command(
         _print_fit(result.calibration)
     _print_validation(v, title=f"{v.scenario.name}: rows after {cutoff}, {v.runs} runs, seed {v.seed}")
     if path:
-        console.print(f"figure: {path}")
+        console.print(f"figure: {escape(str(path))}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -132,9 +132,17 @@ def check_parameters(scenario: Scenario, params: Sequence[Parameter]) -> None:
     Raises:
         ValueError: Naming ``--param`` and the path.
     """
+    config = scenario.config.model_dump(mode="json")
+    config["months"] = 1
+    design = {p.path: [p.low, p.high] for p in params}
+    try:
+        run_batch(config, scenario.config.seed, [0, 1], design=design)
+    except ValueError as err:
+        raise ValueError(f"--param {str(err).removeprefix('design.')}") from None
     for p in params:
         try:
-            data = apply_overrides(scenario.resolved, [f"{p.path}={(p.low + p.high) / 2!r}"])
+            probe = p.low + (p.high - p.low) / math.pi  # not a whole number: integer fields refuse it
+            data = apply_overrides(scenario.resolved, [f"{p.path}={probe!r}"])
             ScenarioConfig.model_validate(data)
         except (ValueError, ValidationError) as err:
             if isinstance(err, ValidationError):
@@ -143,13 +151,6 @@ def check_parameters(scenario: Scenario, params: Sequence[Parameter]) -> None:
                 f"--param {p.path}: not a numeric value of the scenario file, so a fitted value could not be "
                 f"written there ({str(err).strip()})"
             ) from None
-    config = scenario.config.model_dump(mode="json")
-    config["months"] = 1
-    design = {p.path: [p.low, p.high] for p in params}
-    try:
-        run_batch(config, scenario.config.seed, [0, 1], design=design)
-    except ValueError as err:
-        raise ValueError(f"--param {str(err).removeprefix('design.')}") from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -118,7 +118,14 @@ def plot_validation(
         lo, hi = min([*ends, float(x.min())]), max([*ends, float(x.max())])
         pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
-        ax.hist(x, bins=min(40, max(10, x.size // 10)), range=(lo, hi), color="#d0d0d0", edgecolor="none", label="runs")
+        ax.hist(
+            x,
+            bins=min(40, max(10, x.size // 10)),
+            range=(lo, hi),
+            color="#d0d0d0",
+            edgecolor="none",
+            label="runs",
+        )
         ax.axvspan(row["p10"], row["p90"], color=LINE_COLOR, alpha=0.15, label="10–90% of runs")
         ax.axvspan(row["p25"], row["p75"], color=LINE_COLOR, alpha=0.25, label="25–75%")
         ax.axvline(row["median"], color=LINE_COLOR, lw=1.5, label="median")

@@ -80,7 +80,7 @@ def test_cli_backtest_on_the_shipped_file_from_an_earlier_cutoff(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     dates = {r["id"]: r["date"] for r in data["rows"]}
     assert dates and all(d > CUTOFF for d in dates.values())
     assert {"containers_by_feb2024", "shells_jun2024", "missiles_fired", "un_cap_refined"} <= set(dates)

@@ -93,6 +93,37 @@ def test_cli_calibrate_writes_a_fitted_scenario_that_runs(base, tmp_path):
     assert again.exit_code == 2 and "exists" in again.stderr
 
 
+def test_cli_calibrate_json_is_strict_json(base, tmp_path):
+    obs = held_out_file(base, synthetic.HELD_OUT)
+    out = base.with_name("json-fit.yaml")
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(base),
+            "-O",
+            str(obs),
+            "-p",
+            PARAMS[0],
+            "--budget",
+            "16",
+            "--waves",
+            "2",
+            "--replicates",
+            "4",
+            "-w",
+            "1",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert data["fitted_scenario"] == str(out) and data["candidates"] == 16
+    assert set(data["parameters"]["war.fire_rate"]) >= {"prior", "best", "low", "high", "q05", "q95"}
+
+
 def test_candidates_share_random_numbers(base, monkeypatch):
     """Common random numbers: equal candidates give equal values; the spread is the design's only."""
     config = ss.load_scenario(base).config.model_dump(mode="json")
@@ -112,7 +143,10 @@ def test_candidates_share_random_numbers(base, monkeypatch):
 def test_same_seed_same_fit(base):
     obs = held_out_file(base, synthetic.HELD_OUT)
     kwargs = {"budget": 40, "waves": 2, "replicates": 4, "write": False, "seed": 9}
-    a = ss.calibrate(base, obs, PARAMS, workers=1, **kwargs)
+    calls = []
+    a = ss.calibrate(base, obs, PARAMS, workers=1, progress=lambda *c: calls.append(c), **kwargs)
+    assert calls[-1][:2] == (2, 2) and "not ruled out" in calls[-1][2]  # the bar runs over the waves
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
     b = ss.calibrate(base, obs, PARAMS, workers=2, **kwargs)
     assert a.best == b.best and a.ranges == b.ranges
     assert a.candidates.equals(b.candidates)

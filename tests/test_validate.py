@@ -154,3 +154,14 @@ def test_a_wrong_parameter_misses_the_synthetic_truth(synthetic_file):
     wrong = ["war.fire_rate=15000", f"compliance.intercept={synthetic.TRUTH['compliance.intercept']}"]
     s = ss.validate(base, file, runs=200, seed=7, overrides=wrong, workers=1).summary
     assert s["coverage_80"] < 0.8 - 3 * math.sqrt(0.16 / HELD_OUT_ROWS)
+
+
+def test_the_figure_of_a_long_file_shows_the_misses_first(synthetic_file, tmp_path):
+    from sanctionsim.plotting.validation import MAX_PANELS, plot_validation
+
+    base, file = synthetic_file
+    result = ss.validate(base, file, runs=50, seed=7, overrides=["war.fire_rate=15000"], workers=1)
+    path = plot_validation(result.observations.targets, result.values, result.table, out=tmp_path / "v.png")
+    height, width = mpimg.imread(path).shape[:2]
+    assert height < 4000 and width < 2000  # MAX_PANELS panels, not one per row
+    assert MAX_PANELS < HELD_OUT_ROWS

@@ -202,12 +202,6 @@ class Target:
         size = sum(ends) / len(ends) if ends else 0.0
         return size if size > 0 else 1.0
 
-    @property
-    def unit(self) -> str:
-        """The rows' unit when no scale converts it; otherwise empty (the model's unit applies)."""
-        first = self.rows[0]
-        return first.fields.get("unit", "") if first.scale == 1.0 else ""
-
 
 @dataclass(frozen=True)
 class Observations:
@@ -239,8 +233,14 @@ class Observations:
         Raises:
             ValueError: If a month is not ``YYYY-MM``.
         """
-        hi = month(until) if until is not None else None
-        lo = month(after) if after is not None else None
+        try:
+            hi = month(until) if until is not None else None
+        except ValueError as err:
+            raise ValueError(f"--until: {err}") from None
+        try:
+            lo = month(after) if after is not None else None
+        except ValueError as err:
+            raise ValueError(f"--after: {err}") from None
 
         def keep(date: str | None) -> bool:
             if date is None:
@@ -266,7 +266,8 @@ class Observations:
             try:
                 t.quantity.check(known=known, start=start, months=months)
             except ValueError as err:
-                raise ValueError(f"{self.label(t.rows[0])}: {err}") from None
+                hint = " (select earlier rows with --until)" if "outside the run" in str(err) else ""
+                raise ValueError(f"{self.label(t.rows[0])}: {err}{hint}") from None
 
     @property
     def last_month(self) -> str | None:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,15 +124,16 @@ def _print_validation(result: Validation, *, title: str) -> None:
     view.add_column("observed")
     for col in ("median", "10–90%", "overlap", "score", "PIT"):
         view.add_column(col, justify="right")
-    for row in result.table.itertuples():
+    for row in result.table.to_dict(orient="records"):
+        pit = float(row["pit"])
         view.add_row(
-            escape(row.id),
-            escape(row.observed),
-            format_number(row.median),
-            f"{format_number(row.p10)} – {format_number(row.p90)}",
-            "[green]yes[/]" if row.overlap else "[red]no[/]",
-            f"{format_number(row.score)} {_KIND[row.score_kind]}",
-            "n/a" if row.pit != row.pit else f"{row.pit:.2f}",
+            escape(str(row["id"])),
+            escape(str(row["observed"])),
+            format_number(row["median"]),
+            f"{format_number(row['p10'])} – {format_number(row['p90'])}",
+            "[green]yes[/]" if row["overlap"] else "[red]no[/]",
+            f"{format_number(row['score'])} {_KIND[str(row['score_kind'])]}",
+            "n/a" if math.isnan(pit) else f"{pit:.2f}",
         )
     console.print(view)
     s = result.summary
@@ -244,6 +246,7 @@ def calibrate_command(
     threshold: Threshold = THRESHOLD,
     discrepancy: Discrepancy = DISCREPANCY,
     seed: Seed = None,
+    set_: Sets = None,
     out: FittedOut = None,
     workers: Workers = None,
     json_: Json = False,
@@ -262,6 +265,7 @@ def calibrate_command(
             threshold=threshold,
             discrepancy=discrepancy,
             seed=seed,
+            overrides=set_ or [],
             out=out,
             workers=workers,
             progress=update,
@@ -282,6 +286,7 @@ def backtest_command(
     param: Params = None,
     runs: Runs = None,
     seed: Seed = None,
+    set_: Sets = None,
     budget: Budget = 400,
     waves: Waves = 4,
     replicates: Replicates = 20,
@@ -303,6 +308,7 @@ def backtest_command(
             params=param or [],
             runs=runs,
             seed=seed,
+            overrides=set_ or [],
             budget=budget,
             waves=waves,
             replicates=replicates,

@@ -61,6 +61,7 @@ def backtest(
     params: Sequence[str | Parameter] = (),
     runs: int | None = None,
     seed: int | None = None,
+    overrides: Sequence[str] = (),
     budget: int = 400,
     waves: int = 4,
     replicates: int = 20,
@@ -80,6 +81,7 @@ def backtest(
         params: Parameters to calibrate, ``path=low:high``; none to validate only.
         runs: Replicates of the forecast ensemble (default: the scenario's).
         seed: Seed of the calibration and of the forecast (default: the scenario's).
+        overrides: ``a.b.c=value`` overrides applied to the scenario first (kept in the fitted file).
         budget: Calibration candidates in all.
         waves: Calibration waves.
         replicates: Runs per calibration candidate.
@@ -110,7 +112,7 @@ def backtest(
             f"{obs.path}: no row dated after the cutoff {cutoff} maps to a model quantity: "
             "nothing to forecast"
         )
-    sc = prepare(scenario, seed=seed)
+    sc = prepare(scenario, overrides=overrides, seed=seed)
     after.check(actors=list(sc.config.actors), start=sc.config.start, months=sc.config.months)
     steps = (waves if params else 0) + 1
     fit: Calibration | None = None

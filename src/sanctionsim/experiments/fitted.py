@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sanctionsim import atomic
-from sanctionsim.scenario.loader import resolve
+from sanctionsim.scenario.loader import find_scenarios_root, resolve
 
 if TYPE_CHECKING:
     from sanctionsim.experiments.calibrate import Calibration
@@ -87,7 +87,7 @@ def fitted_scenario(result: Calibration, *, path: Path) -> str:
         f" up to {result.until})" if result.until else ")"
     )
     try:  # values set on top of the file (overrides, or a Scenario built in code) are kept
-        changes = _diff(resolve(base_file), sc.resolved)
+        changes = _diff(resolve(base_file, root=find_scenarios_root(base_file)), sc.resolved)
     except ValueError:
         changes = {}
     changes.pop("seed", None)

@@ -29,6 +29,8 @@ __all__ = ["plot_calibration", "plot_validation"]
 
 #: Panels per row.
 MAX_COLUMNS: int = 3
+#: Most panels in one validation figure.
+MAX_PANELS: int = 36
 #: Colour of observations.
 OBS_COLOR: str = "#c0392b"
 
@@ -95,7 +97,17 @@ def plot_validation(
 
     Returns:
         The path written.
+
+    At most :data:`MAX_PANELS` rows are drawn: the missed ones first, then those with the largest
+    relative scores, in file order; the title says how many are shown.
     """
+    if len(targets) > MAX_PANELS:
+        ranked = table.assign(_missed=~table["overlap"].astype(bool)).sort_values(
+            ["_missed", "relative_score"], ascending=False, kind="stable"
+        )
+        keep = set(ranked["id"].head(MAX_PANELS))
+        title += f" (showing {MAX_PANELS} of {len(targets)} rows: misses and largest scores first)"
+        targets = [t for t in targets if t.id in keep]
     rows_, cols = _grid(len(targets))
     fig = new_figure(figsize=(4.2 * cols, 2.4 * rows_ + 0.6))
     fig.suptitle(title)
@@ -142,7 +154,7 @@ def plot_validation(
         ax.set_xlabel(str(t.quantity), fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
     if targets:
-        handles, labels = _legend(axes[: len(targets)])
+        handles, labels = _legend(list(axes[: len(targets)]))
         fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8, frameon=False)
     return save(fig, out)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sanctionsim.analysis.claims import WINDOW_FUNCTIONS, window_aggregate
+from sanctionsim.analysis.claims import WINDOW_FUNCTIONS, Window, window_aggregate
 from sanctionsim.metrics import unknown_metric_message
 from sanctionsim.scenario.expressions import (
     BinOp,
@@ -35,7 +35,7 @@ from sanctionsim.scenario.expressions import (
     parse,
 )
 
-__all__ = ["AGGREGATES", "Quantity", "Window", "horizon", "month"]
+__all__ = ["AGGREGATES", "Quantity", "horizon", "month"]
 
 #: Aggregates an observation row may name, with what each gives for one replicate.
 AGGREGATES: dict[str, str] = {
@@ -67,20 +67,6 @@ def horizon(start: str, months: int) -> tuple[pd.Period, pd.Period]:
     """First and last month of a run that starts at ``start`` and lasts ``months`` months."""
     first = month(start)
     return first, first + (months - 1)
-
-
-@dataclass(frozen=True)
-class Window:
-    """One window aggregate: ``function(metric, start..end)``, both months included."""
-
-    function: str
-    metric: str
-    start: str
-    end: str
-
-    def __str__(self) -> str:
-        """Short form: ``sum(shells_prk_to_rus, 2023-08..2024-06)``."""
-        return f"{self.function}({self.metric}, {self.start}..{self.end})"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,11 @@ Quick start::
     results.metrics.groupby("date")["shells_prk_to_rus"].median()
 """
 
+from sanctionsim.analysis.observations import load_observations
 from sanctionsim.experiments import compare, simulate
+from sanctionsim.experiments.backtest import backtest
+from sanctionsim.experiments.calibrate import calibrate
+from sanctionsim.experiments.validate import validate
 from sanctionsim.results import Results, load_results
 from sanctionsim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -20,8 +24,12 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "backtest",
+    "calibrate",
     "compare",
+    "load_observations",
     "load_results",
     "load_scenario",
     "simulate",
+    "validate",
 ]

@@ -1,39 +1,35 @@
-"""Calibration: does an ensemble's median reproduce what was known by June 2024?
+"""Calibration check: does an ensemble's median reproduce what was known by June 2024?
 
-Targets (``data/calibration.yaml``) tie rows of the observations file
-(``data/observations_to_2024-06.csv``) to a model quantity: one metric
-aggregated over a calendar window. Each target's accepted range is derived
-from the observations by a rule documented in the targets file, so every
-number in a check traces back to a sourced row.
+The observations file (``data/observations/in-sample_to_2024-06.csv``, the rows of
+``data/observations_to_2024-06.csv`` with their mapping to the model) states for each row the model
+quantity that answers it and the rule that turns the sourced figures into an accepted value or range
+(``docs/observations.md``). The same file drives ``sanctionsim validate`` and ``calibrate``; this
+module keeps the baseline's own check: the ensemble *median* of every answered row lies in its range.
 """
 
 from __future__ import annotations
 
-import csv
-import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from sanctionsim.analysis.claims import window_aggregate
+from sanctionsim.analysis.observations import SHIPPED, Observations, load_observations
 
-DATA = Path(__file__).resolve().parents[3] / "data"
-OBSERVATIONS = DATA / "observations_to_2024-06.csv"
-TARGETS = DATA / "calibration.yaml"
-RULES = ("range", "hull", "around", "at_least", "at_most")
+__all__ = ["OBSERVATIONS", "Check", "check_calibration"]
+
+#: The sourced figures as shared with the project (kept verbatim; the shipped file adds the mapping).
+OBSERVATIONS = SHIPPED.parents[1] / "observations_to_2024-06.csv"
 
 
 @dataclass(frozen=True)
 class Check:
-    """One target's outcome: the model's median against the accepted range."""
+    """One observation's outcome: the ensemble median against the accepted range."""
 
     id: str
-    metric: str
-    window: tuple[str, str]
+    quantity: str
     median: float
     low: float
     high: float
@@ -45,62 +41,23 @@ class Check:
         return self.low <= self.median <= self.high
 
 
-def _num(text: str) -> float | None:
-    return float(text) if text.strip() else None
-
-
-def load_observations(path: Path = OBSERVATIONS) -> dict[str, dict[str, Any]]:
-    """Read the observations CSV into rows keyed by id, with numeric value/low/high."""
-    with path.open(newline="") as fh:
-        rows = {r["id"]: r for r in csv.DictReader(fh)}
-    for r in rows.values():
-        for key in ("value", "low", "high"):
-            r[key] = _num(r[key])
-    return rows
-
-
-def accepted_range(target: dict[str, Any], observations: dict[str, dict[str, Any]]) -> tuple[float, float]:
-    """The [low, high] a target accepts, from its observations and rule.
-
-    Raises:
-        ValueError: For an unknown observation id or rule.
-    """
-    rule, slack, scale = target["rule"], float(target.get("slack", 0.0)), float(target.get("scale", 1.0))
-    if rule not in RULES:
-        raise ValueError(
-            f"calibration target {target['id']}: rule {rule!r}; expected one of {', '.join(RULES)}"
-        )
-    rows = []
-    for obs in target["observations"]:
-        if obs not in observations:
-            raise ValueError(f"calibration target {target['id']}: unknown observation {obs!r}")
-        rows.append(observations[obs])
-    value = rows[0]["value"] * scale
-    if rule == "range":
-        low, high = rows[0]["low"], rows[0]["high"]
-        return (low * scale if low is not None else -math.inf, high * scale if high is not None else math.inf)
-    if rule == "hull":
-        points = [x * scale for r in rows for x in (r["value"], r["low"], r["high"]) if x is not None]
-        return min(points) * (1 - slack), max(points) * (1 + slack)
-    if rule == "around":
-        return value * (1 - slack), value * (1 + slack)
-    if rule == "at_least":
-        return value * (1 - slack), math.inf
-    return -math.inf, value * (1 + slack)
-
-
 def check_calibration(
-    metrics: pd.DataFrame, *, targets_path: Path = TARGETS, observations_path: Path = OBSERVATIONS
+    metrics: pd.DataFrame, *, observations: Observations | str | os.PathLike[str] = SHIPPED
 ) -> list[Check]:
-    """Check every calibration target against an ensemble's metrics table."""
-    observations = load_observations(observations_path)
-    targets = yaml.safe_load(targets_path.read_text())["targets"]
+    """Check the median of every answered observation whose window lies in the run.
+
+    Args:
+        metrics: An ensemble's metrics table.
+        observations: The observations (default: the shipped in-sample file).
+
+    Returns:
+        One check per answered observation read by the run (rows beyond its last month are left out).
+    """
+    obs = observations if isinstance(observations, Observations) else load_observations(Path(observations))
+    last = pd.Period(pd.Timestamp(metrics["date"].max()), freq="M")
     checks = []
-    for t in targets:
-        window = (t["window"][0], t["window"][1])
-        values = window_aggregate(metrics, t["aggregate"], t["metric"], *window)
-        low, high = accepted_range(t, observations)
-        checks.append(
-            Check(t["id"], t["metric"], window, float(np.median(values)), low, high, t.get("note", ""))
-        )
+    for t in obs.select(until=str(last)).targets:
+        values = t.quantity.evaluate(metrics)
+        note = "; ".join(r.fields.get("model_note", "") for r in t.rows[:1])
+        checks.append(Check(t.id, str(t.quantity), float(np.nanmedian(values)), t.low, t.high, note))
     return checks

@@ -6,7 +6,7 @@ import signal
 
 import typer
 
-from sanctionsim.cli import compare, dashboard, run, scenarios
+from sanctionsim.cli import compare, dashboard, run, scenarios, validate
 
 app = typer.Typer(
     name="sanctionsim",
@@ -18,6 +18,7 @@ app = typer.Typer(
 run.register(app)
 compare.register(app)
 scenarios.register(app)
+validate.register(app)
 dashboard.register(app)
 
 

@@ -1,0 +1,127 @@
+"""Run a design on the batched engine: candidates x replicates, with common random numbers.
+
+A calibration (or any study of several parameter sets) runs every candidate for the same random
+streams, so that comparisons between candidates are paired. :func:`evaluate_design` lays the whole
+population out as one vectorised design (row ``i * K + k`` is candidate ``i`` on stream ``k``), splits
+it into memory-capped batches, runs them in a local process pool or any ``concurrent.futures``
+executor, and returns only the model quantities asked for.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from sanctionsim.analysis.aggregates import Quantity
+from sanctionsim.experiments.ensemble import MAX_BATCH_CELLS, run_batch
+
+__all__ = ["evaluate_design"]
+
+
+def _answer_chunk(
+    config: dict[str, Any],
+    seed: int,
+    rows: list[int],
+    streams: list[int],
+    design: dict[str, list[float]],
+    quantities: tuple[Quantity, ...],
+) -> np.ndarray:
+    """Run one chunk of design rows and return each quantity per row, shape (rows, quantities)."""
+    metrics, _, _ = run_batch(config, seed, rows, streams=streams, design=design)
+    if not quantities:
+        return np.empty((len(rows), 0))
+    return np.stack([q.evaluate(metrics) for q in quantities], axis=1)
+
+
+def _pool(workers: int, tasks: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context)
+
+
+def evaluate_design(
+    config: Mapping[str, Any],
+    *,
+    seed: int,
+    paths: Sequence[str],
+    values: np.ndarray,
+    replicates: int,
+    quantities: Sequence[Quantity],
+    stream_offset: int = 0,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Run every candidate for the same ``replicates`` random streams and answer each quantity.
+
+    Row ``i * replicates + k`` runs candidate ``i`` on stream ``stream_offset + k``: candidates share
+    every random number (common random numbers), so their differences come from their parameters.
+    Rows are split into batches of at most :data:`~sanctionsim.experiments.ensemble.MAX_BATCH_CELLS`
+    replicate-months, run in a local process pool (or ``executor``).
+
+    Args:
+        config: The scenario as plain data (``ScenarioConfig.model_dump(mode="json")``).
+        seed: Seed of the random streams.
+        paths: Parameter paths, one per column of ``values``.
+        values: Candidates, shape (candidates, len(paths)).
+        replicates: Replicates per candidate (K).
+        quantities: What to compute from each replicate.
+        stream_offset: First stream index.
+        workers: Local processes (default: CPU count).
+        executor: A ``concurrent.futures`` executor to use instead.
+        progress: Called with (rows done, rows) after each batch.
+
+    Returns:
+        Array of shape (candidates, replicates, quantities).
+    """
+    values = np.asarray(values, dtype=float).reshape(-1, len(paths))
+    n_cand = values.shape[0]
+    total = n_cand * replicates
+    streams = (stream_offset + np.tile(np.arange(replicates), n_cand)).tolist()
+    design = {p: np.repeat(values[:, j], replicates).tolist() for j, p in enumerate(paths)}
+    size = max(1, MAX_BATCH_CELLS // int(config["months"]))
+    parts = [range(a, min(a + size, total)) for a in range(0, total, size)]
+    cfg = dict(config)
+    qs = tuple(quantities)
+
+    def args(part: range) -> tuple[Any, ...]:
+        return (
+            cfg,
+            seed,
+            list(part),
+            streams[part.start : part.stop],
+            {p: v[part.start : part.stop] for p, v in design.items()},
+            qs,
+        )
+
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    out = np.empty((total, len(qs)))
+
+    def results() -> Iterator[np.ndarray]:
+        if executor is None and (workers <= 1 or len(parts) == 1):
+            for part in parts:
+                yield _answer_chunk(*args(part))
+            return
+        pool = executor if executor is not None else _pool(workers, len(parts))
+        futures = [pool.submit(_answer_chunk, *args(part)) for part in parts]
+        try:
+            for f in futures:
+                yield f.result()
+        finally:
+            for f in futures:
+                f.cancel()
+            if executor is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    done = 0
+    for part, chunk in zip(parts, results(), strict=True):
+        out[part.start : part.stop] = chunk
+        done += len(part)
+        if progress:
+            progress(done, total)
+    return out.reshape(n_cand, replicates, len(qs))

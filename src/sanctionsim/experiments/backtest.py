@@ -18,7 +18,7 @@ from typing import Any
 from sanctionsim.analysis.aggregates import month
 from sanctionsim.analysis.observations import Observations
 from sanctionsim.experiments.calibrate import DISCREPANCY, THRESHOLD, Calibration, Parameter, calibrate
-from sanctionsim.experiments.ensemble import prepare
+from sanctionsim.experiments.spec import run_spec
 from sanctionsim.experiments.validate import Validation, as_observations, validate
 from sanctionsim.scenario import Scenario
 
@@ -112,7 +112,7 @@ def backtest(
             f"{obs.path}: no row dated after the cutoff {cutoff} maps to a model quantity: "
             "nothing to forecast"
         )
-    sc = prepare(scenario, overrides=overrides, seed=seed)
+    sc = run_spec(scenario, overrides=overrides, seed=seed).applied
     after.check(actors=list(sc.config.actors), start=sc.config.start, months=sc.config.months)
     steps = (waves if params else 0) + 1
     fit: Calibration | None = None

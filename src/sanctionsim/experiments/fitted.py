@@ -24,7 +24,7 @@ from sanctionsim import atomic
 from sanctionsim.scenario.loader import find_scenarios_root, resolve
 
 if TYPE_CHECKING:
-    from sanctionsim.experiments.calibrate import Calibration
+    from sanctionsim.experiments.fit import Calibration
     from sanctionsim.scenario import Scenario
 
 __all__ = ["fitted_path", "fitted_scenario", "report_markdown", "write_fit"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -98,6 +98,14 @@ class RunSpec:
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of :attr:`resolved`."""
         return compute_config_hash(self.resolved)
+
+    @property
+    def applied(self) -> Scenario:
+        """The scenario with this spec's options written into it: what runs, as a scenario (for
+        files derived from it, such as a fitted scenario)."""
+        return replace(
+            self.scenario, config=self.config, resolved=self.resolved, config_hash=self.config_hash
+        )
 
     def _options(self) -> dict[str, int]:
         return {"runs": self.runs, "seed": self.seed, "months": self.months}

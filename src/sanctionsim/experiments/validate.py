@@ -19,7 +19,8 @@ import pandas as pd
 from sanctionsim.analysis.aggregates import month
 from sanctionsim.analysis.observations import Observations, load_observations, summary_fields
 from sanctionsim.analysis.scoring import jsonable, score_targets, summarize_scores
-from sanctionsim.experiments.ensemble import prepare, simulate
+from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.experiments.spec import run_spec
 from sanctionsim.scenario import Scenario
 
 __all__ = ["Validation", "as_observations", "validate"]
@@ -109,7 +110,7 @@ def validate(
             or when no row is left to score.
     """
     obs = as_observations(observations).select(until=until, after=after)
-    sc = prepare(scenario, overrides=overrides, runs=runs, seed=seed)
+    sc = run_spec(scenario, overrides=overrides, runs=runs, seed=seed).applied
     cfg = sc.config
     obs.check(actors=list(cfg.actors), start=cfg.start, months=cfg.months)
     if not obs.targets:

@@ -93,9 +93,18 @@ class Actor(mesa.Agent):
 
     # ------------------------------------------------------------- production
     def produce(
-        self, t: int, gdp: Array, *, actors: ActorPars, war: WarPars, economy: EconomyPars
+        self,
+        t: int,
+        gdp: Array,
+        capacity: Array,
+        intensity: Array,
+        *,
+        actors: ActorPars,
+        war: WarPars,
+        economy: EconomyPars,
     ) -> tuple[Array, Array]:
-        """This month's production and need of every good, each (R, G), given every actor's GDP (R, N).
+        """This month's production and need of every good, each (R, G), given every actor's GDP (R, N),
+        production capacity (R, N, G) and the war's intensity this month (R,).
 
         Production is capacity times log-normal noise; cash is foreign-currency income
         (``fx_income_share`` of monthly GDP) and its need unmodelled imports (``fx_import_share``).
@@ -103,7 +112,7 @@ class Actor(mesa.Agent):
         log-normal noise.
         """
         i = self.index
-        produced = actors.production[:, i, :].copy()
+        produced = capacity[:, i, :].copy()
         need = actors.need[:, i, :].copy()
         z = self.world.streams.normal(f"production:{self.code}", t, produced.shape[1])
         sd = economy.production_noise_sd[:, None]
@@ -112,7 +121,7 @@ class Actor(mesa.Agent):
         need[:, CASH] = actors.fx_import_share[:, i] * gdp[:, i]
         if self.code == self.world.roles.war:
             zw = self.world.streams.normal("war_demand", t, 1)[:, 0]
-            fire = war.fire_rate * war.intensity * (1.0 + war.trend) ** (t / 12.0)
+            fire = war.fire_rate * intensity * (1.0 + war.trend) ** (t / 12.0)
             need[:, SHELLS] = fire * DAYS_PER_MONTH * np.exp(war.noise_sd * zw - 0.5 * war.noise_sd**2)
         return produced, need
 
@@ -155,11 +164,12 @@ class Actor(mesa.Agent):
     def route_weights(self, detect_prob: Array, *, routes: RoutePars, route_choice: RouteChoicePars) -> Array:
         """Logit weights of the routes it sends sanctioned goods or cash by, (R, K); 0 on the open route.
 
-        Utility is minus (cost + markup + ``risk_aversion`` x last month's detection probability),
-        over the logit ``scale``.
+        Utility is minus the expected cost share: cost + markup + ``risk_aversion`` x the share
+        expected to be seized at last month's detection probability, over the logit ``scale``.
         """
+        seized = detect_prob * (routes.seize_share + (1.0 - routes.seize_share) * detect_prob)
         cost = routes.cost + routes.markup
-        util = -(cost + route_choice.risk_aversion[:, None] * detect_prob) / route_choice.scale[:, None]
+        util = -(cost + route_choice.risk_aversion[:, None] * seized) / route_choice.scale[:, None]
         expu = np.exp(util - util.max(axis=1, keepdims=True))
         expu[:, 0] = 0.0
         return expu

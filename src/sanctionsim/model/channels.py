@@ -21,10 +21,17 @@ from sanctionsim.model.structure import RouteSet, Structure
 Array = np.ndarray
 
 
+def seized_share(p: Array, routes: RoutePars) -> Array:
+    """Share of a route's flow seized at detection probability ``p`` (R, K): detected lots are seized
+    with probability ``s + (1 - s) p``, so seizure reaches everything as detection does."""
+    return p * (routes.seize_share + (1.0 - routes.seize_share) * p)
+
+
 def capacity(routes: RoutePars, health: Array, structure: Structure, compliance: Array) -> Array:
-    """Usable capacity per route [USD/month], (R, K): base capacity after designations, throttled by
-    the compliance of the third party a route runs through; infinite on the open route."""
-    cap = routes.capacity * health
+    """Usable capacity per route [USD/month], (R, K): base capacity after designations (none while
+    health is below ``closed_below``: closed until rebuilt), throttled by the compliance of the third
+    party a route runs through; infinite on the open route."""
+    cap = routes.capacity * health * (health >= routes.closed_below)
     throttled = structure.via >= 0
     if throttled.any():
         comp = np.where(structure.via[throttled] == structure.compliance_actor, compliance[:, None], 0.0)
@@ -77,7 +84,7 @@ def interdicted_share(
     """The share of each combo's shipment that is interdicted this month, (R, Cs)."""
     k = rs.route
     lots = np.maximum(1.0, rs.by_route(shipped_val) / routes.lot_value)
-    m = p_detect * routes.seize_share
+    m = seized_share(p_detect, routes)
     # one normal per good each route can carry: a fixed count each month, whatever flows
     z = np.concatenate(
         [

@@ -27,6 +27,19 @@ class Production:
 
 
 @dataclass
+class Trade:
+    """What actors agree to move this month, before the sanctions split, each (R, N, N, G) with
+    [src, dst, good] unless noted; ``offer`` and ``want`` (R, N, G) are what is left to trade."""
+
+    offer: Array
+    want: Array
+    q: Array
+    price: Array
+    requested: Array
+    services: Array  # (R, N, N): value of services of people src has deployed at dst, billed this month
+
+
+@dataclass
 class Deals:
     """Agreed quantities and prices, each (R, N, N, G) with [src, dst, good]."""
 
@@ -95,6 +108,7 @@ class Month:
 
     production: Production
     valuation: Array  # (R, N, G) each actor's value of one more unit [USD/unit]
+    trade: Trade
     deals: Deals
     detection: Detection
     flows: Flows

@@ -79,3 +79,53 @@ class PolicyState(State):
 
     escalations: Array
     due: Array
+
+
+@dataclass
+class WarState(State):
+    """The war-intensity path: its log deviation (R,) and the intensity it gives this month (R,)."""
+
+    log_path: Array
+    intensity: Array
+
+
+@dataclass
+class CapacityState(State):
+    """Production capacity built on top of the base (R, N, G), and investments still being built
+    (R, L, N, G): slot ``t % L`` comes into production in month ``t``."""
+
+    built: Array
+    pipeline: Array
+
+
+@dataclass
+class DeploymentState(State):
+    """Each deployment's people at the host before this month's arrivals (R, D), and this month's
+    movements: returned home, lost, and sent (R, D) [persons]."""
+
+    deployed: Array
+    returned: Array
+    lost: Array
+    sent: Array
+
+
+@dataclass
+class ArrivalState(State):
+    """People who arrived at each deployment's host this month, and who were turned back (R, D)."""
+
+    arrived: Array
+    turned_back: Array
+
+
+@dataclass
+class ContractState(State):
+    """What each contract's supplier promised to deliver this month (R, C) [USD], for the buyer's trust."""
+
+    promised: Array
+
+
+@dataclass
+class TrustState(State):
+    """Trust (R, N, N): ``trust[i, j]`` is i's trust that j pays or delivers its side, in [0, 1]."""
+
+    trust: Array

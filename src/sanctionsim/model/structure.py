@@ -164,5 +164,19 @@ class Structure:
         self.compliance_actor = self.codes.index(config.compliance.actor)
         self.partners = tuple(self.codes.index(c) for c in config.compliance.partners)
         self.pair_i, self.pair_j = np.triu_indices(n, k=1)
-        self.perishable = np.array([good.perishable for good in GOODS])
+        self.personnel = np.array([good.personnel for good in GOODS])
+        # contracts: who supplies and buys, the supplier's goods and the buyer's in-kind payment goods
+        contracts = list(config.contracts.values())
+        self.contract_supplier = np.array([self.codes.index(c.supplier) for c in contracts], dtype=np.int64)
+        self.contract_buyer = np.array([self.codes.index(c.buyer) for c in contracts], dtype=np.int64)
+        self.contract_goods = np.zeros((len(contracts), g), dtype=bool)
+        self.contract_in_kind = np.zeros((len(contracts), g), dtype=bool)
+        for ci, c in enumerate(contracts):
+            self.contract_goods[ci, [GOOD_INDEX[x] for x in c.goods]] = True
+            self.contract_in_kind[ci, [GOOD_INDEX[x] for x in c.payment if x != "cash"]] = True
+        # deployments of people
+        deployments = list(config.deployments.values())
+        self.deploy_sender = np.array([self.codes.index(d.sender) for d in deployments], dtype=np.int64)
+        self.deploy_host = np.array([self.codes.index(d.host) for d in deployments], dtype=np.int64)
+        self.deploy_good = np.array([GOOD_INDEX[d.good] for d in deployments], dtype=np.int64)
         self.physical = np.arange(g) != CASH

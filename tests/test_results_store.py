@@ -13,6 +13,7 @@ import pytest
 
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results, write_results
 from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA
+from sanctionsim.scenario.loader import compute_config_hash
 
 MONTHS = 3
 
@@ -57,7 +58,7 @@ def _manifest(**overrides: object) -> dict:
     args = {
         "scenario_name": "baseline",
         "config": {"name": "baseline", "start": dt.date(2024, 1, 1), "months": MONTHS},
-        "config_hash": "ab" * 32,
+        "config_hash": compute_config_hash({"name": "baseline", "start": "2024-01-01", "months": MONTHS}),
         "seed": 42,
         "runs": 4,
         "months": MONTHS,
@@ -78,7 +79,7 @@ def test_streamed_round_trip_preserves_data_and_dtypes(tmp_path: Path) -> None:
     with ResultsWriter(out, manifest=_manifest()) as writer:
         for batch in batches:
             writer.write_batch(metrics=_metrics(batch), flows=_flows(batch), events=_events(batch))
-        assert not out.exists(), "the folder must appear only when complete"
+        assert out.is_dir() and not any(out.iterdir()), "the name is claimed; files appear only when complete"
 
     results = load_results(out)
     assert results.path == out
@@ -181,7 +182,8 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
     for package in ("python", "sanctionsim", "mesa", "numpy", "pandas", "pyarrow"):
         assert manifest["versions"][package], package
     assert manifest["versions"]["numpy"] == np.__version__
-    assert manifest["config_hash"] == "ab" * 32
+    assert manifest["config_hash"] == compute_config_hash(manifest["config"])
+    assert manifest["schema_version"] == 1
     assert manifest["replicate_seeds"] == "SeedSequence(seed, spawn_key=(replicate,))"
     assert manifest["command"] == "sanctionsim run scenarios/baseline.yaml --runs 4"
     assert dt.datetime.fromisoformat(manifest["created"]).utcoffset() == dt.timedelta(0)
@@ -192,8 +194,9 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
     )
     text = (out / "manifest.json").read_text()
     on_disk = json.loads(text)
-    # key order is kept: the order of actors in the config fixes metric names and random streams
-    assert list(on_disk) == list(manifest)
+    # key order is kept: the order of actors in the config fixes metric names and random streams;
+    # the writer adds the tables' checksums
+    assert list(on_disk) == [*manifest, "table_sha256"]
     assert list(on_disk["config"]) == list(manifest["config"])
     assert on_disk["config_hash"] == manifest["config_hash"]
     assert on_disk["config"]["start"] == "2024-01-01"

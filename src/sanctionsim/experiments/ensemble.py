@@ -18,9 +18,11 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
+from sanctionsim.experiments.workers import init_worker, stop_pool
 from sanctionsim.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
 from sanctionsim.results.store import MANIFEST_NAME
@@ -86,16 +88,48 @@ def _execute(
         # fork works from scripts without a __main__ guard and from notebooks; the CLI keeps no threads
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        executor = ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context)
+        executor = ProcessPoolExecutor(
+            max_workers=min(workers, len(parts)),
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(os.getpid(),),
+        )
     futures = [executor.submit(run_batch, config, seed, list(p)) for p in parts]
+    finished = False
     try:
         for f in futures:
             yield f.result()
+        finished = True
     finally:  # on an error or an interrupt, drop the batches not started: no orphaned work
         for f in futures:
             f.cancel()
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if own and isinstance(executor, ProcessPoolExecutor):
+            if finished:
+                executor.shutdown(wait=True)
+            else:  # stop the batches in progress too, rather than wait for them
+                stop_pool(executor)
+
+
+def _finite(stream: Iterator[Tables]) -> Iterator[Tables]:
+    """Refuse a batch with a value that is not a finite number (NaN or infinite), before it is written.
+
+    Raises:
+        ValueError: Naming the first such metric (or flow column), replicate and month.
+    """
+    for tables in stream:
+        for label, frame in zip(("metric", "flow column"), tables[:2], strict=True):
+            numeric = frame.select_dtypes("number").drop(columns=["replicate", "month"], errors="ignore")
+            values = numeric.to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                row, col = (int(i[0]) for i in np.nonzero(bad))
+                raise ValueError(
+                    f"the run produced a value that is not a finite number ({label} {numeric.columns[col]} "
+                    f"= {values[row, col]} in replicate {frame['replicate'].iloc[row]}, month "
+                    f"{frame['month'].iloc[row]}); a parameter or an event drives the model out of range, "
+                    "so nothing is written"
+                )
+        yield tables
 
 
 def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
@@ -185,7 +219,7 @@ def simulate(
     config = spec.config.model_dump(mode="json")
     done = 0
     stream = _named_errors(
-        _execute(config, spec.seed, parts, executor=executor, workers=workers), spec.scenario.path
+        _finite(_execute(config, spec.seed, parts, executor=executor, workers=workers)), spec.scenario.path
     )
     if out is None:
         collected: list[Tables] = []

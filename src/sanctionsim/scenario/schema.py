@@ -36,12 +36,18 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: Years a calendar month may lie in (results hold dates as nanosecond timestamps, which end in 2262).
+YEARS = (1900, 2199)
 
 
 def _check_month(value: str) -> str:
     if not MONTH_RE.match(value):
         raise ValueError(f"a calendar month written YYYY-MM, got {value!r}")
+    if not YEARS[0] <= int(value[:4]) <= YEARS[1]:
+        raise ValueError(f"a calendar month from {YEARS[0]}-01 to {YEARS[1]}-12, got {value!r}")
     return value
 
 

@@ -94,7 +94,7 @@ def test_a_run_that_overflows_fails_with_one_line_and_writes_nothing(tmp_path: P
         "run", BASELINE, "-n", "2", "-m", "3", "-w", "1", "--set", "war.fire_rate=1e308", "-o", out, "--json"
     )
     assert code == 2 and stdout == ""
-    assert "not a finite number" in one_error(err) and "shells_prk_to_rus" in one_error(err)
+    assert "not a finite number" in one_error(err) and "war_demand_rus" in one_error(err)
     assert not out.exists() and list(out.parent.iterdir()) == []
 
 

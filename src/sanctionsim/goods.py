@@ -34,7 +34,12 @@ GOODS: tuple[Good, ...] = (
     Good("oil", "barrels", False, "Refined petroleum products (and crude refined at home), in barrels"),
     Good("food", "tonnes", False, "Grain and foodstuffs"),
     Good("workers", "persons", True, "Workers abroad: the stock at a host is the people working there"),
-    Good("troops", "persons", True, "Military personnel abroad: the stock at a host is the people serving there"),
+    Good(
+        "troops",
+        "persons",
+        True,
+        "Military personnel abroad: the stock at a host is the people serving there",
+    ),
     Good("technology", "transfer units", False, "Dual-use and military technology transfers"),
     Good("manufactures", "kUSD", False, "Consumer and industrial goods, in thousands of 2023 US dollars"),
     Good(

@@ -9,16 +9,16 @@ executor, and returns only the model quantities asked for.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 
 from sanctionsim.analysis.aggregates import Quantity
 from sanctionsim.experiments.ensemble import MAX_BATCH_CELLS, run_batch
+from sanctionsim.experiments.executor import run_tasks
 
 __all__ = ["evaluate_design"]
 
@@ -36,12 +36,6 @@ def _answer_chunk(
     if not quantities:
         return np.empty((len(rows), 0))
     return np.stack([q.evaluate(metrics) for q in quantities], axis=1)
-
-
-def _pool(workers: int, tasks: int) -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context)
 
 
 def evaluate_design(
@@ -103,20 +97,7 @@ def evaluate_design(
     out = np.empty((total, len(qs)))
 
     def results() -> Iterator[np.ndarray]:
-        if executor is None and (workers <= 1 or len(parts) == 1):
-            for part in parts:
-                yield _answer_chunk(*args(part))
-            return
-        pool = executor if executor is not None else _pool(workers, len(parts))
-        futures = [pool.submit(_answer_chunk, *args(part)) for part in parts]
-        try:
-            for f in futures:
-                yield f.result()
-        finally:
-            for f in futures:
-                f.cancel()
-            if executor is None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        return run_tasks(_answer_chunk, [args(part) for part in parts], executor=executor, workers=workers)
 
     done = 0
     for part, chunk in zip(parts, results(), strict=True):

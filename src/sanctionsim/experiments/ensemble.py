@@ -10,19 +10,18 @@ flat and the folder is the same whatever the executor.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sanctionsim.experiments.executor import run_tasks
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
-from sanctionsim.experiments.workers import init_worker, stop_pool
 from sanctionsim.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
 from sanctionsim.results.store import MANIFEST_NAME
@@ -79,35 +78,7 @@ def batches(runs: int, months: int, *, workers: int, batch_size: int | None = No
 def _execute(
     config: dict[str, Any], seed: int, parts: list[range], *, executor: Executor | None, workers: int
 ) -> Iterator[Tables]:
-    if executor is None and (workers <= 1 or len(parts) == 1):
-        for p in parts:
-            yield run_batch(config, seed, list(p))
-        return
-    own = executor is None
-    if executor is None:
-        # fork works from scripts without a __main__ guard and from notebooks; the CLI keeps no threads
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        executor = ProcessPoolExecutor(
-            max_workers=min(workers, len(parts)),
-            mp_context=context,
-            initializer=init_worker,
-            initargs=(os.getpid(),),
-        )
-    futures = [executor.submit(run_batch, config, seed, list(p)) for p in parts]
-    finished = False
-    try:
-        for f in futures:
-            yield f.result()
-        finished = True
-    finally:  # on an error or an interrupt, drop the batches not started: no orphaned work
-        for f in futures:
-            f.cancel()
-        if own and isinstance(executor, ProcessPoolExecutor):
-            if finished:
-                executor.shutdown(wait=True)
-            else:  # stop the batches in progress too, rather than wait for them
-                stop_pool(executor)
+    return run_tasks(run_batch, [(config, seed, list(p)) for p in parts], executor=executor, workers=workers)
 
 
 def _finite(stream: Iterator[Tables]) -> Iterator[Tables]:

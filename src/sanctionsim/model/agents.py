@@ -139,12 +139,21 @@ class Actor(mesa.Agent):
         return want
 
     def willingness(
-        self, ties: Array, arrears: Array, gdp: Array, *, tie_dynamics: TieDynamicsPars, payments: PaymentPars
+        self,
+        ties: Array,
+        arrears: Array,
+        gdp: Array,
+        compliance: Array,
+        *,
+        tie_dynamics: TieDynamicsPars,
+        payments: PaymentPars,
+        compliance_pars: CompliancePars,
     ) -> Array:
-        """Willingness to sell to each actor, (R, N), zero to itself.
+        """Willingness to trade with each actor, (R, N), zero with itself.
 
-        A logistic function of its tie to the buyer, halved when the buyer's arrears to it reach
-        ``credit_limit`` months of its GDP.
+        A logistic function of its tie to the other, halved when the other's arrears to it reach
+        ``credit_limit`` months of its GDP. The third party (China) de-risks: at compliance ``c`` it
+        drops ``derisking * c`` of its trade with the watched partners, legal trade included.
         """
         i = self.index
         mid = tie_dynamics.willingness_midpoint[:, None]
@@ -152,6 +161,10 @@ class Actor(mesa.Agent):
         w = 1.0 / (1.0 + np.exp(-(ties[:, i, :] - mid) / scale))
         limit = payments.credit_limit[:, None] * gdp[:, i][:, None]
         w = w / (1.0 + arrears[:, i, :] / np.maximum(limit, EPS))
+        roles = self.world.roles
+        if self.code == roles.third:
+            for partner in (roles.war, roles.partner):
+                w[:, roles.index(partner)] *= 1.0 - compliance_pars.derisking * compliance
         w[:, i] = 0.0
         return w
 

@@ -87,6 +87,7 @@ class Payments:
     barter: Array  # the part of the bills netted against each other
     net: Array  # net[i, j]: what j owes i after netting, arrears included (may be negative)
     send: Array  # send[j, i]: cash j pays i this month, [payer, payee]
+    afford: Array  # (R, N): the share of what each debtor owes that its reserves let it send
     paid: Array = field(default_factory=lambda: np.zeros(0))  # paid[i, j]: cash j paid i that arrived
 
 

@@ -147,6 +147,7 @@ class CompliancePars:
     w_secondary: Array
     w_closeness: Array
     w_ties: Array
+    derisking: Array
 
 
 @dataclass(frozen=True)

@@ -119,13 +119,19 @@ class ArrivalState(State):
 
 @dataclass
 class ContractState(State):
-    """What each contract's supplier promised to deliver this month (R, C) [USD], for the buyer's trust."""
+    """This month's terms of each contract: the value of the supplier's goods promised (R, C), what
+    the buyer owes for them and for the services of the supplier's people (R, C), and the buyer's
+    in-kind payment promised per good (R, C, G) [USD]."""
 
     promised: Array
+    owed: Array
+    in_kind: Array
 
 
 @dataclass
 class TrustState(State):
-    """Trust (R, N, N): ``trust[i, j]`` is i's trust that j pays or delivers its side, in [0, 1]."""
+    """Each contract's trusts (R, C) in [0, 1]: the supplier's that the buyer pays, the buyer's that
+    the supplier delivers."""
 
-    trust: Array
+    supplier: Array
+    buyer: Array

@@ -71,13 +71,15 @@ class GoodHolding(_Model):
         0.0, description="Most the capacity can grow to (0: no growth beyond the base) [good unit/month]"
     )
     ramp: Share = Field(
-        0.0, description="Share of the gap between capacity and ceiling built each month, paid by the state [1/month]"
+        0.0,
+        description="Share of the gap between capacity and ceiling the state builds each month [1/month]",
     )
     invest_share: Share = Field(
         0.0, description="Share of the actor's export earnings invested in this capacity [share]"
     )
     capacity_cost: NonNeg = Field(
-        0.0, description="Investment that adds one unit a month of capacity (0: none) [USD per good unit/month]"
+        0.0,
+        description="Investment adding one unit a month of capacity (0: none) [USD per good unit/month]",
     )
     build_months: Annotated[int, Field(ge=0, le=36)] = Field(
         6, description="Months between investing and the capacity producing (time to build) [months]"
@@ -85,7 +87,7 @@ class GoodHolding(_Model):
     depreciation: Share = Field(0.0, description="Share of built capacity lost each month [1/month]")
     tech_gain: NonNeg = Field(
         0.0,
-        description="Capacity added per technology unit the actor receives [good unit/month per transfer unit]",
+        description="Capacity added per technology unit received [good unit/month per transfer unit]",
     )
 
 
@@ -211,6 +213,11 @@ class Compliance(_Model):
     w_secondary: float = Field(6.0, description="Weight of exposure x secondary sanctions strength [-]")
     w_closeness: float = Field(1.0, description="Weight of unease at the tie between the partners [-]")
     w_ties: float = Field(2.0, description="Weight of the third party's mean tie to the partners [-]")
+    derisking: Share = Field(
+        0.0,
+        description="Share of the third party's trade with the partners its firms and banks drop at full "
+        "compliance, legal trade included (de-risking) [0-1]",
+    )
     partners: tuple[str, str] = Field(
         ("RUS", "PRK"), description="The partnership it watches [two actor codes]"
     )
@@ -315,9 +322,12 @@ class Contract(_Model):
 
     supplier: str = Field(description="Actor delivering the goods [actor code]")
     buyer: str = Field(description="Actor paying for them [actor code]")
-    goods: list[str] = Field(description="Goods the supplier delivers; personnel: their services [good names]")
+    goods: list[str] = Field(
+        description="Goods the supplier delivers; personnel: their services [good names]"
+    )
     payment: dict[str, Share] = Field(
-        description="The buyer's payment by value share; 'cash' is left to cash settlement [good -> share]"
+        description="The buyer's in-kind payment by value share, at most 1 in all; cash settles the rest "
+        "(a 'cash' entry documents its share) [good -> share]"
     )
     terms: NonNeg = Field(1.0, description="Price of the supplier's goods relative to the market price [-]")
     trust: Annotated[Share, Kind.INITIAL] = Field(
@@ -335,7 +345,9 @@ class Deployment(_Model):
     sender: str = Field(description="Actor sending the people [actor code]")
     host: str = Field(description="Actor they serve [actor code]")
     good: str = Field(description="Which people: a personnel good (workers, troops) [good name]")
-    deployed: Annotated[NonNeg, Kind.INITIAL] = Field(0.0, description="People deployed at the start [persons]")
+    deployed: Annotated[NonNeg, Kind.INITIAL] = Field(
+        0.0, description="People deployed at the start [persons]"
+    )
     rotation_months: Annotated[float, Field(gt=0)] = Field(
         24.0, description="Average stay before going home (contract length or rotation) [months]"
     )
@@ -511,27 +523,38 @@ class ScenarioConfig(_Model):
         for name, c in self.contracts.items():
             for role, code in (("supplier", c.supplier), ("buyer", c.buyer)):
                 if code not in codes:
-                    raise ValueError(f"contracts.{name}.{role}: an actor code, one of {sorted(codes)}; got {code}")
+                    raise ValueError(
+                        f"contracts.{name}.{role}: an actor code, one of {sorted(codes)}; got {code}"
+                    )
             if c.supplier == c.buyer:
                 raise ValueError(f"contracts.{name}: supplier and buyer must differ")
             for key, goods in (("goods", c.goods), ("payment", list(c.payment))):
                 for g in goods:
                     if g not in GOOD_NAMES:
-                        raise ValueError(f"contracts.{name}.{key}: goods, one of {', '.join(GOOD_NAMES)}; got {g}")
+                        raise ValueError(
+                            f"contracts.{name}.{key}: goods, one of {', '.join(GOOD_NAMES)}; got {g}"
+                        )
             if "cash" in c.goods:
                 raise ValueError(f"contracts.{name}.goods: cash is the payment, not a good delivered")
-            if c.payment and abs(sum(c.payment.values()) - 1.0) > 1e-6:
-                raise ValueError(f"contracts.{name}.payment: value shares that sum to 1, got {sum(c.payment.values()):g}")
+            in_kind = sum(v for k, v in c.payment.items() if k != "cash")
+            if in_kind > 1.0 + 1e-9:
+                raise ValueError(
+                    f"contracts.{name}.payment: in-kind value shares of at most 1 in all, got {in_kind:g}"
+                )
         seen_deployments: dict[tuple[str, str, str], str] = {}
         for name, d in self.deployments.items():
             for role, code in (("sender", d.sender), ("host", d.host)):
                 if code not in codes:
-                    raise ValueError(f"deployments.{name}.{role}: an actor code, one of {sorted(codes)}; got {code}")
+                    raise ValueError(
+                        f"deployments.{name}.{role}: an actor code, one of {sorted(codes)}; got {code}"
+                    )
             if d.sender == d.host:
                 raise ValueError(f"deployments.{name}: sender and host must differ")
             key3 = (d.sender, d.host, d.good)
             if key3 in seen_deployments:
-                raise ValueError(f"deployments.{name}: the same people as deployments.{seen_deployments[key3]}")
+                raise ValueError(
+                    f"deployments.{name}: the same people as deployments.{seen_deployments[key3]}"
+                )
             seen_deployments[key3] = name
         for key in self.reporting:
             pair = key.split("-")

@@ -41,18 +41,19 @@ class Contracts(Process):
 
     def init_state(self) -> ContractState:
         """Nothing promised yet."""
-        return ContractState(promised=self.zeros(len(self.structure.contract_supplier)))
+        c, g = len(self.structure.contract_supplier), self.structure.g
+        return ContractState(promised=self.zeros(c), owed=self.zeros(c), in_kind=self.zeros(c, g))
 
     def step(self, m: Month) -> None:
         """Add each contract's deliveries and payments to ``m.trade``."""
         s, c, tr = self.structure, self.contracts, m.trade
         value = m.valuation
-        promised = self.zeros(len(s.contract_supplier))
+        st = self.state
         for ci in range(len(s.contract_supplier)):
             a, b = s.contract_supplier[ci], s.contract_buyer[ci]
             goods = s.contract_goods[ci] & ~s.personnel
-            trust_a = self.trust.trust[:, a, b]
-            trust_b = self.trust.trust[:, b, a]
+            trust_a = self.trust.supplier[:, ci]
+            trust_b = self.trust.buyer[:, ci]
             limit = self.payment_pars.credit_limit * self.economy.gdp[:, a]
             credit = 1.0 / (1.0 + self.payment_state.arrears[:, a, b] / np.maximum(limit, EPS))
             price_a = c.terms[:, ci, None] * np.sqrt(value[:, a] * value[:, b])  # (R, G)
@@ -72,21 +73,19 @@ class Contracts(Process):
                         services
                         + self.deployment.deployed[:, d] * self.goods.unit_value[:, g] * c.terms[:, ci]
                     )
-            promised[:, ci] = (qa * price_a).sum(axis=1)
-            owed = promised[:, ci] + services
+            st.promised[:, ci] = (qa * price_a).sum(axis=1)
+            st.owed[:, ci] = st.promised[:, ci] + services
             price_b = np.sqrt(value[:, b] * value[:, a])
             basket = c.payment[:, ci] * s.contract_in_kind[ci]
-            qb = (
-                np.minimum(tr.offer[:, b], basket * owed[:, None] / np.maximum(price_b, EPS))
-                * trust_b[:, None]
-            )
+            qb = np.minimum(tr.offer[:, b], basket * st.owed[:, ci, None] / np.maximum(price_b, EPS))
+            qb = qb * trust_b[:, None]
+            st.in_kind[:, ci] = qb * price_b
             tr.offer[:, b] -= qb
             tr.q[:, a, b] += qa
             tr.q[:, b, a] += qb
             tr.requested[:, a, b] += wanted
             tr.price[:, a, b] = np.where(goods, price_a, tr.price[:, a, b])
             tr.services[:, a, b] += services
-        self.state.promised = promised
 
     @result(
         "contract_value_{partner}_to_{war}",
@@ -98,4 +97,4 @@ class Contracts(Process):
         s, roles = self.structure, self.roles
         a, b = roles.index(roles.partner), roles.index(roles.war)
         mine = (s.contract_supplier == a) & (s.contract_buyer == b)
-        return self.state.promised[:, mine].sum(axis=1) + m.trade.services[:, a, b]
+        return self.state.owed[:, mine].sum(axis=1)

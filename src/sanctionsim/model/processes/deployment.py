@@ -5,9 +5,10 @@ movements, never on the people already deployed.
 
 For a deployment of good ``g`` from sender A to host B, with D the people at the host:
 ``lost = attrition * D``, ``returned = D / rotation_months``, then
-``sent = speed * min(max(0, need_B[g] - D), pool_A[g] * willingness_A(B) * trust_A(B))`` where the
-pool is the people A has ready (its stock of ``g``) and the willingness A's logistic willingness to
-deal with B. Arrivals are folded in by the ``arrivals`` step; people interdicted on the way are
+``sent = speed * min(max(0, need_B[g] - D), pool_A[g] * willingness_A(B) * trust)`` where the pool
+is the people A has ready (its stock of ``g``), the willingness A's logistic willingness to deal with
+B, and the trust A's trust that B pays under the contract that pays for these people (1 without
+one). Arrivals are folded in by the ``arrivals`` step; people interdicted on the way are
 turned back. Conservation: people sent = people returned + lost + still deployed (+ turned back).
 """
 
@@ -17,10 +18,11 @@ import numpy as np
 
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
-from sanctionsim.model.pars import DeploymentPars, GoodPars, PaymentPars, TieDynamicsPars
+from sanctionsim.model.pars import CompliancePars, DeploymentPars, GoodPars, PaymentPars, TieDynamicsPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.state import (
     ArrivalState,
+    ComplianceState,
     DeploymentState,
     EconomyState,
     PaymentState,
@@ -40,9 +42,11 @@ class DeploymentStep(Process):
     goods: GoodPars
     tie_dynamics: TieDynamicsPars
     payment_pars: PaymentPars
+    compliance_pars: CompliancePars
     ties: TieState
     payment_state: PaymentState
     economy: EconomyState
+    compliance: ComplianceState
     trust: TrustState
     arrivals: ArrivalState
     state: DeploymentState
@@ -81,8 +85,10 @@ class DeploymentStep(Process):
                 self.ties.ties,
                 self.payment_state.arrears,
                 self.economy.gdp,
+                self.compliance.compliance,
                 tie_dynamics=self.tie_dynamics,
                 payments=self.payment_pars,
+                compliance_pars=self.compliance_pars,
             ),
             axis=1,
         )  # (R, sender, host)
@@ -91,7 +97,9 @@ class DeploymentStep(Process):
         for d in range(len(s.deploy_good)):
             a, b, g = s.deploy_sender[d], s.deploy_host[d], s.deploy_good[d]
             request = np.maximum(0.0, need[:, b, g] - st.deployed[:, d])
-            pool = self.ledger.stock[:, a, g] * willing[:, a, b] * self.trust.trust[:, a, b]
+            c = s.deploy_contract[d]
+            trust = self.trust.supplier[:, c] if c >= 0 else 1.0  # the sender's trust that it is paid
+            pool = self.ledger.stock[:, a, g] * willing[:, a, b] * trust
             sent[:, d] = dp.speed[:, d] * np.minimum(request, pool)
             m.trade.q[:, a, b, g] += sent[:, d]
             m.trade.requested[:, a, b, g] += request

@@ -1,5 +1,6 @@
 """The open market: what offers and wants the contracts and deployments leave is traded between
-willing partners at the geometric mean of their valuations (Sugarscape's MRS trade).
+willing partners at the geometric mean of their valuations (Sugarscape's MRS trade). Goods a pair
+exchanges under a contract (either side's) move between that pair only under the contract.
 
 A seller's offer and a buyer's want are split between partners in proportion to willingness (a
 logistic function of the tie, reduced by arrears) and the other side's size; a deal is the smaller
@@ -14,9 +15,9 @@ import numpy as np
 from sanctionsim.constants import EPS
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
-from sanctionsim.model.pars import PaymentPars, TieDynamicsPars
+from sanctionsim.model.pars import CompliancePars, PaymentPars, TieDynamicsPars
 from sanctionsim.model.process import Process
-from sanctionsim.model.state import EconomyState, PaymentState, TieState
+from sanctionsim.model.state import ComplianceState, EconomyState, PaymentState, TieState
 
 
 class Market(Process):
@@ -28,9 +29,11 @@ class Market(Process):
     writes = ("trade",)
     tie_dynamics: TieDynamicsPars
     payment_pars: PaymentPars
+    compliance_pars: CompliancePars
     ties: TieState
     payments: PaymentState
     economy: EconomyState
+    compliance: ComplianceState
 
     def step(self, m: Month) -> None:
         """Add the market's deals to ``m.trade``."""
@@ -42,8 +45,10 @@ class Market(Process):
                 self.ties.ties,
                 self.payments.arrears,
                 self.economy.gdp,
+                self.compliance.compliance,
                 tie_dynamics=self.tie_dynamics,
                 payments=self.payment_pars,
+                compliance_pars=self.compliance_pars,
             ),
             axis=1,
         )[:, :, :, None]  # (R, seller i, buyer j, 1)
@@ -55,5 +60,6 @@ class Market(Process):
         # hostile or indifferent partners trade less, not just elsewhere; and only when buyer j values
         # the good above seller i
         q = np.minimum(from_seller, requested) * w * (value[:, None, :, :] > value[:, :, None, :])
+        q = q * ~self.structure.under_contract  # what a pair trades under a contract does not go to market
         tr.q += q
         tr.requested += requested

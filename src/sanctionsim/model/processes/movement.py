@@ -135,19 +135,25 @@ class Movement(Process):
     def _food(self, m: Month) -> np.ndarray:
         return self.delivered(m, "war", "partner", "food")
 
+    def recorded_value(self, m: Month) -> np.ndarray:
+        """What customs record of each flow (R, C) [USD]: goods delivered on open routes at their unit
+        values (declared values, not the bargained price), times the pair's reporting share."""
+        s = self.structure
+        goods = ~s.combo_is_cash & ~s.personnel[s.combo_good]
+        return m.flows.delivered * self.goods.unit_value[:, s.combo_good] * s.combo_reported * goods
+
     def _recorded(self, m: Month) -> tuple[np.ndarray, np.ndarray]:
         s, roles = self.structure, self.roles
         partner, third = roles.index(roles.partner), roles.index(roles.third)
-        open_goods = (s.combo_route == 0) & ~s.combo_is_cash & ~s.personnel[s.combo_good]
-        involves = open_goods & ((s.combo_src == partner) | (s.combo_dst == partner))
-        rec_val = m.flows.value * s.combo_reported
+        involves = (s.combo_src == partner) | (s.combo_dst == partner)
+        rec_val = self.recorded_value(m)
         with_third = involves & ((s.combo_src == third) | (s.combo_dst == third))
         return rowsum(rec_val[:, involves]), rowsum(rec_val[:, with_third])
 
     @result(
         "{partner}_recorded_trade",
         "USD/month",
-        "{partner} trade through open (recorded) routes, both directions",
+        "{partner} trade in customs statistics (open routes, both directions, at unit values)",
         flow=True,
     )
     def _recorded_trade(self, m: Month) -> np.ndarray:
@@ -167,8 +173,7 @@ class Movement(Process):
     )
     def _recorded_pairs(self, m: Month) -> np.ndarray:
         s = self.structure
-        rec = m.flows.value * s.combo_reported * (~s.combo_is_cash & ~s.personnel[s.combo_good])
-        by = s.by_pair(rec).reshape(self.n_replicates, s.n, s.n)
+        by = s.by_pair(self.recorded_value(m)).reshape(self.n_replicates, s.n, s.n)
         return by + by.transpose(0, 2, 1)
 
     @result(

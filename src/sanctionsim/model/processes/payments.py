@@ -46,7 +46,7 @@ class Billing(Process):
         total_by_payer = owed.sum(axis=1)  # (R, j)
         afford = np.minimum(1.0, cash / np.maximum(total_by_payer, EPS)) * HEADROOM
         send = (owed * afford[:, None, :]).transpose(0, 2, 1)  # send[j, i]: cash flow src=j -> dst=i
-        m.payments = Payments(bill=bill, barter=barter, net=net, send=send)
+        m.payments = Payments(bill=bill, barter=barter, net=net, send=send, afford=afford)
 
 
 class Settlement(Process):

@@ -111,3 +111,34 @@ def test_closing_a_route_leaves_deployed_people_in_place(base: pd.DataFrame) -> 
     # only rotation home (1/36 a month) lowers the deployed stock; nobody new arrives
     np.testing.assert_allclose(after.to_numpy(), before.to_numpy() * (1 - 1 / 36), rtol=1e-9)
     assert total(closed, "workers_sent_prk_to_rus", "2024-07").sum() > 0  # sending goes on, and is stopped
+
+
+def _claim_metrics(expr: str, names: set[str]) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"[a-z_]+", expr) if w in names}
+
+
+def test_every_scenarios_story_moves_its_own_claims() -> None:
+    """For each scenario, at least one metric its claims name differs from the baseline (paired)."""
+    from pathlib import Path
+
+    from sanctionsim.metrics import metric_names
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    base = ss.simulate("baseline", runs=8, seed=3, workers=1, months=48).metrics
+    still = []
+    for file in sorted(root.rglob("*.yaml")):
+        name = file.relative_to(root).with_suffix("").as_posix()
+        if name == "baseline":
+            continue
+        sc = ss.load_scenario(file)
+        months = sc.config.months
+        names = set(metric_names(sc.config))
+        named = set().union(*(_claim_metrics(c.expr, names) for c in sc.config.claims))
+        assert named, f"{name}: its claims name no metric"
+        m = ss.simulate(sc, runs=8, seed=3, workers=1).metrics
+        b = base[base["month"] < months].reset_index(drop=True)
+        if all(np.allclose(m[c].to_numpy(), b[c].to_numpy(), rtol=1e-6, atol=1e-9) for c in named):
+            still.append(name)
+    assert not still, f"stories that move none of their own claims' metrics: {still}"

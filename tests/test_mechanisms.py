@@ -78,11 +78,15 @@ def test_without_russian_technology_dprk_capacity_grows_more_slowly(base: pd.Dat
 
 
 def test_shells_fall_monotonically_as_the_enforcement_budget_rises(base: pd.DataFrame) -> None:
-    shells = [np.median(total(base, "shells_prk_to_rus", "2024-07"))]
+    """Over the run (the budget raised from the start). Modest rises bite early and are then absorbed
+    by Russia's re-ordering from a buffer stock (docs/model.md, "What enforcement can do")."""
+    shells = [total(base, "shells_prk_to_rus")]
     for factor in (3, 10, 100):
         m = run(f"actors.BLOC.enforcement_budget={5.0e7 * factor:g}")
-        shells.append(np.median(total(m, "shells_prk_to_rus", "2024-07")))
-    assert all(a > b for a, b in itertools.pairwise(shells)), shells
+        shells.append(total(m, "shells_prk_to_rus"))
+    medians = [float(np.median(x)) for x in shells]
+    assert all(a > b for a, b in itertools.pairwise(medians)), medians
+    assert all((lo < hi).mean() >= 0.9 for hi, lo in itertools.pairwise(shells)), "paired: not in 90% of runs"
 
 
 def test_the_blocs_levers_together_cut_shells_by_nine_tenths(base: pd.DataFrame) -> None:
@@ -112,7 +116,8 @@ def test_closing_a_route_leaves_deployed_people_in_place(base: pd.DataFrame) -> 
     after = closed.query("date == '2024-07-01'").set_index("replicate")["workers_prk_in_rus"]
     # only rotation home (1/36 a month) lowers the deployed stock; nobody new arrives
     np.testing.assert_allclose(after.to_numpy(), before.to_numpy() * (1 - 1 / 36), rtol=1e-9)
-    assert total(closed, "workers_sent_prk_to_rus", "2024-07").sum() > 0  # sending goes on, and is stopped
+    assert total(closed, "workers_sent_prk_to_rus", "2024-07").sum() == 0  # no new movement by a closed route
+    assert total(base, "workers_sent_prk_to_rus", "2024-07").sum() > 0
 
 
 def _claim_metrics(expr: str, names: set[str]) -> set[str]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from sanctionsim.constants import EPS, HEADROOM
 from sanctionsim.goods import CASH, GOOD_INDEX
+from sanctionsim.model import channels
 from sanctionsim.model.pars import (
     ActorPars,
     AdaptivePolicyPars,
@@ -143,17 +144,15 @@ class Actor(mesa.Agent):
         ties: Array,
         arrears: Array,
         gdp: Array,
-        compliance: Array,
         *,
         tie_dynamics: TieDynamicsPars,
         payments: PaymentPars,
-        compliance_pars: CompliancePars,
     ) -> Array:
         """Willingness to trade with each actor, (R, N), zero with itself.
 
         A logistic function of its tie to the other, halved when the other's arrears to it reach
-        ``credit_limit`` months of its GDP. The third party (China) de-risks: at compliance ``c`` it
-        drops ``derisking * c`` of its trade with the watched partners, legal trade included.
+        ``credit_limit`` months of its GDP. A third party that de-risks trades less with the
+        partners both ways (see :meth:`derisk`).
         """
         i = self.index
         mid = tie_dynamics.willingness_midpoint[:, None]
@@ -161,12 +160,16 @@ class Actor(mesa.Agent):
         w = 1.0 / (1.0 + np.exp(-(ties[:, i, :] - mid) / scale))
         limit = payments.credit_limit[:, None] * gdp[:, i][:, None]
         w = w / (1.0 + arrears[:, i, :] / np.maximum(limit, EPS))
-        roles = self.world.roles
-        if self.code == roles.third:
-            for partner in (roles.war, roles.partner):
-                w[:, roles.index(partner)] *= 1.0 - compliance_pars.derisking * compliance
         w[:, i] = 0.0
         return w
+
+    def derisk(self, compliance: Array, *, compliance_pars: CompliancePars) -> Array:
+        """The share of its trade with the watched partners the third party keeps, (R,): at compliance
+        ``c`` its firms and banks drop ``derisking * c`` of it, legal trade included, buying and
+        selling alike (1 for any other actor)."""
+        if self.code != self.world.roles.third:
+            return np.ones_like(compliance)
+        return 1.0 - compliance_pars.derisking * compliance
 
     def risk_tolerance(self, compliance: Array, *, actors: ActorPars) -> Array:
         """Share of a sanctioned deal it accepts, (R,): its ``risk_tolerance``, less its compliance."""
@@ -180,7 +183,7 @@ class Actor(mesa.Agent):
         Utility is minus the expected cost share: cost + markup + ``risk_aversion`` x the share
         expected to be seized at last month's detection probability, over the logit ``scale``.
         """
-        seized = detect_prob * (routes.seize_share + (1.0 - routes.seize_share) * detect_prob)
+        seized = channels.seized_share(detect_prob, routes)
         cost = routes.cost + routes.markup
         util = -(cost + route_choice.risk_aversion[:, None] * seized) / route_choice.scale[:, None]
         expu = np.exp(util - util.max(axis=1, keepdims=True))

@@ -4,9 +4,10 @@ interdiction draws), shared by the shipping and interdiction steps for goods and
 A sanctioned flow is offered to the routes that carry its good between its pair, in proportion
 to its sender's logit weights over the routes with capacity; what does not fit is offered once
 more, by the same weights, to the routes with room left; what still does not fit is not shipped.
-The interdicted share of a route's flow of one good is drawn around ``p * seize_share`` with the
-binomial variance over the route's lots (a normal approximation from fixed-count draws, clipped
-to [0, 1], which biases it upward when a route carries few lots).
+The interdicted share of a route's flow of one good is drawn around the seized share
+``p * (s + (1 - s) p)`` (:func:`seized_share`) with the binomial variance over the route's lots (a
+normal approximation from fixed-count draws, clipped to [0, 1], which biases it upward when a route
+carries few lots).
 """
 
 from __future__ import annotations

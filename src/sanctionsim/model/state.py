@@ -101,7 +101,8 @@ class CapacityState(State):
 @dataclass
 class DeploymentState(State):
     """Each deployment's people at the host before this month's arrivals (R, D), and this month's
-    movements: returned home, lost, and sent (R, D) [persons]."""
+    movements: returned home, lost, and the sending planned (R, D) [persons]; how many of those
+    planned are shipped is up to the legality and shipping steps (:class:`ArrivalState`)."""
 
     deployed: Array
     returned: Array
@@ -111,8 +112,10 @@ class DeploymentState(State):
 
 @dataclass
 class ArrivalState(State):
-    """People who arrived at each deployment's host this month, and who were turned back (R, D)."""
+    """People shipped to each deployment's host this month, those who arrived and those turned back
+    (R, D): shipped = arrived + turned back."""
 
+    shipped: Array
     arrived: Array
     turned_back: Array
 

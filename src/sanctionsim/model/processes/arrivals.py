@@ -25,7 +25,7 @@ class Arrivals(Process):
     def init_state(self) -> ArrivalState:
         """Nobody has arrived yet."""
         d = len(self.structure.deploy_good)
-        return ArrivalState(arrived=self.zeros(d), turned_back=self.zeros(d))
+        return ArrivalState(shipped=self.zeros(d), arrived=self.zeros(d), turned_back=self.zeros(d))
 
     def _combos(self, d: int) -> np.ndarray:
         s = self.structure
@@ -41,6 +41,7 @@ class Arrivals(Process):
         back = np.zeros_like(self.ledger.stock)
         for d in range(len(s.deploy_good)):
             sel = self._combos(d)
+            st.shipped[:, d] = rowsum(m.flows.shipped[:, sel])
             st.arrived[:, d] = rowsum(m.flows.delivered[:, sel])
             st.turned_back[:, d] = rowsum(m.flows.interdicted[:, sel])
             back[:, s.deploy_sender[d], s.deploy_good[d]] += st.turned_back[:, d]
@@ -77,7 +78,7 @@ class Arrivals(Process):
     @result(
         "workers_sent_{partner}_to_{war}",
         "persons/month",
-        "{partner} workers sent to {war} this month (before interdiction)",
+        "{partner} workers shipped to {war} this month (before interdiction)",
         direction=-1,
         flow=True,
     )
@@ -85,4 +86,4 @@ class Arrivals(Process):
         s, roles = self.structure, self.roles
         a, b = roles.index(roles.partner), roles.index(roles.war)
         mine = (s.deploy_sender == a) & (s.deploy_host == b) & (s.deploy_good == _GOOD["workers"])
-        return self.deployment.sent[:, mine].sum(axis=1)
+        return self.state.shipped[:, mine].sum(axis=1)

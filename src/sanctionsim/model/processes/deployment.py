@@ -9,20 +9,21 @@ For a deployment of good ``g`` from sender A to host B, with D the people at the
 is the people A has ready (its stock of ``g``), the willingness A's logistic willingness to deal with
 B, and the trust A's trust that B pays under the contract that pays for these people (1 without
 one). Arrivals are folded in by the ``arrivals`` step; people interdicted on the way are
-turned back. Conservation: people sent = people returned + lost + still deployed (+ turned back).
+turned back. Conservation: people shipped = arrived + turned back, and the people deployed at the
+start plus those who arrived = returned + lost + still deployed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sanctionsim.constants import EPS
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
-from sanctionsim.model.pars import CompliancePars, DeploymentPars, GoodPars, PaymentPars, TieDynamicsPars
+from sanctionsim.model.pars import DeploymentPars, GoodPars, PaymentPars, TieDynamicsPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.state import (
     ArrivalState,
-    ComplianceState,
     DeploymentState,
     EconomyState,
     PaymentState,
@@ -42,11 +43,9 @@ class DeploymentStep(Process):
     goods: GoodPars
     tie_dynamics: TieDynamicsPars
     payment_pars: PaymentPars
-    compliance_pars: CompliancePars
     ties: TieState
     payment_state: PaymentState
     economy: EconomyState
-    compliance: ComplianceState
     trust: TrustState
     arrivals: ArrivalState
     state: DeploymentState
@@ -85,10 +84,8 @@ class DeploymentStep(Process):
                 self.ties.ties,
                 self.payment_state.arrears,
                 self.economy.gdp,
-                self.compliance.compliance,
                 tie_dynamics=self.tie_dynamics,
                 payments=self.payment_pars,
-                compliance_pars=self.compliance_pars,
             ),
             axis=1,
         )  # (R, sender, host)
@@ -101,7 +98,15 @@ class DeploymentStep(Process):
             trust = self.trust.supplier[:, c] if c >= 0 else 1.0  # the sender's trust that it is paid
             pool = self.ledger.stock[:, a, g] * willing[:, a, b] * trust
             sent[:, d] = dp.speed[:, d] * np.minimum(request, pool)
-            m.trade.q[:, a, b, g] += sent[:, d]
             m.trade.requested[:, a, b, g] += request
+        # deployments of the same sender's people share its pool: never plan more than it has
+        for a, g in {(int(x), int(y)) for x, y in zip(s.deploy_sender, s.deploy_good, strict=True)}:
+            mine = (s.deploy_sender == a) & (s.deploy_good == g)
+            planned = sent[:, mine].sum(axis=1)
+            scale = np.minimum(1.0, self.ledger.stock[:, a, g] / np.maximum(planned, EPS))
+            sent[:, mine] *= scale[:, None]
+        for d in range(len(s.deploy_good)):
+            a, b, g = s.deploy_sender[d], s.deploy_host[d], s.deploy_good[d]
+            m.trade.q[:, a, b, g] += sent[:, d]
             m.trade.price[:, a, b, g] = self.goods.unit_value[:, g]  # a month's pay: for routing and risk
         st.lost, st.returned, st.sent = lost, returned, sent

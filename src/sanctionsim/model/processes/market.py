@@ -45,13 +45,21 @@ class Market(Process):
                 self.ties.ties,
                 self.payments.arrears,
                 self.economy.gdp,
-                self.compliance.compliance,
                 tie_dynamics=self.tie_dynamics,
                 payments=self.payment_pars,
-                compliance_pars=self.compliance_pars,
             ),
             axis=1,
-        )[:, :, :, None]  # (R, seller i, buyer j, 1)
+        )
+        # a third party that de-risks trades less with the partners, buying and selling alike
+        keep = np.stack(
+            self.agents.map(Actor.derisk, self.compliance.compliance, compliance_pars=self.compliance_pars),
+            axis=1,
+        )  # (R, N)
+        roles = self.roles
+        third, partners = roles.index(roles.third), [roles.index(roles.war), roles.index(roles.partner)]
+        w[:, third, partners] *= keep[:, third, None]
+        w[:, partners, third] *= keep[:, third, None]
+        w = w[:, :, :, None]  # (R, seller i, buyer j, 1)
         # seller i's offer split across buyers j, and buyer j's want split across sellers i
         ws = w * want[:, None, :, :]
         from_seller = offer[:, :, None, :] * ws / np.maximum(ws.sum(axis=2, keepdims=True), EPS)

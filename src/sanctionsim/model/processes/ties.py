@@ -49,7 +49,7 @@ class TiesStep(Process):
     """Move every tie toward its target (step 11)."""
 
     name = "ties"
-    title = "ties move toward affinity plus trade, shared adversaries, treaty, entrapment, abandonment"
+    title = "ties move toward affinity plus trade, common foes, treaty; minus entrapment, abandonment, unease"
     reads = ("deals", "flows", "payments")
     tie_pars: TiePars
     tie_dynamics: TieDynamicsPars

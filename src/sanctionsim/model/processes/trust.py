@@ -2,15 +2,18 @@
 moves toward the share of its side the other kept this month: ``trust += trust_speed * (ratio -
 trust)``.
 
-Trust is about reneging, so it follows what each side *decided* to hand over, not what enforcement
-let through: seizures and full payment channels leave arrears, which lower the supplier's
-willingness through its credit limit instead (:mod:`sanctionsim.model.processes.contracts`).
+Each side trusts on what it can observe (in relational contracts a party sees outcomes, not the
+other's intentions):
 
 - The supplier's ratio: the buyer's in-kind goods shipped for this contract (valued at the
   contract's prices; shared between contracts that pay in the same good by what each promised),
   plus the contract's cash share as far as the buyer's reserves let it pay, over what the buyer
-  owed this month.
-- The buyer's ratio: the value of the supplier's goods shipped over the value promised.
+  owed this month. Payment orders are visible to the supplier's agents; cash that the channels
+  cannot carry, or that is seized, is not reneging: it stays as arrears, which lower the supplier's
+  willingness through its credit limit (:mod:`sanctionsim.model.processes.contracts`).
+- The buyer's ratio: the value of the supplier's goods that *arrived* over the value promised. The
+  buyer cannot tell a seized cargo from one never sent, so seizures cost the supplier trust, and the
+  buyer then pays less in kind, which costs the buyer the supplier's trust in turn.
 
 A month with nothing due leaves trust where it is. Trust scales each side's next deliveries and the
 sender's willingness to deploy people (:mod:`sanctionsim.model.processes.deployment`).
@@ -50,6 +53,7 @@ class Trust(Process):
             return
         r, n, g = self.n_replicates, s.n, s.g
         shipped = s.by_pair_good(m.flows.value).reshape(r, n, n, g)  # [src, dst, good], at deal prices
+        arrived = s.by_pair_good(m.flows.delivered_value()).reshape(r, n, n, g)
         for ci in range(len(s.contract_supplier)):
             a, b = s.contract_supplier[ci], s.contract_buyer[ci]
             lam = self.contracts.trust_speed[:, ci]
@@ -67,9 +71,9 @@ class Trust(Process):
             )
             goods = s.contract_goods[ci] & ~s.personnel
             promised = cs.promised[:, ci]
-            sent = np.clip((shipped[:, a, b] * goods).sum(axis=1) / np.maximum(promised, EPS), 0.0, 1.0)
+            got = np.clip((arrived[:, a, b] * goods).sum(axis=1) / np.maximum(promised, EPS), 0.0, 1.0)
             st.buyer[:, ci] = np.where(
-                promised > EPS, st.buyer[:, ci] + lam * (sent - st.buyer[:, ci]), st.buyer[:, ci]
+                promised > EPS, st.buyer[:, ci] + lam * (got - st.buyer[:, ci]), st.buyer[:, ci]
             )
 
     def _between(self, supplier: str, buyer: str, trust: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 ``x[t] = persistence * x[t-1] + path_sd * z[t]`` and the intensity this month is
 ``war.intensity * exp(x - var / 2)``, with ``var = path_sd^2 / (1 - persistence^2)`` the stationary
-variance, so the path is mean-one around what the scenario (and its events) set. The belligerent's
+variance, so once the path has settled (x starts at 0) it is mean-one around what the scenario (and
+its events) set. The belligerent's
 demand for rounds follows it (``Actor.produce``), as does the entrapment force on its ties.
 """
 

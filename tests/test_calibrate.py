@@ -46,7 +46,9 @@ def test_calibrate_recovers_hidden_parameters_within_its_uncertainty(base, offse
         assert lo <= truth <= hi, f"{path}: truth {truth} outside the fitted range {lo:.4g}..{hi:.4g}"
         assert hi - lo < 0.5 * prior, f"{path}: range {lo:.4g}..{hi:.4g} hardly narrower than the prior"
         assert lo <= fit.best[path] <= hi
-    assert abs(fit.best["war.fire_rate"] - 26_000) < 4_000
+        # The best point is one design point whose implausibility carries the
+        # replicates' noise; the range is the estimate, the best point only lies near it.
+        assert abs(fit.best[path] - truth) < 0.2 * prior
 
 
 def test_cli_calibrate_writes_a_fitted_scenario_that_runs(base, tmp_path):

@@ -56,6 +56,7 @@ __all__ = [
     "WINDOW_FUNCTIONS",
     "CompiledClaim",
     "Window",
+    "claim_holds",
     "compile_claim",
     "evaluate_claims",
     "validate_claims",
@@ -399,6 +400,33 @@ def _evaluate_node(compiled: CompiledClaim, node: Node, table: _Table) -> np.nda
     return np.broadcast_to(np.asarray(value), (table.shape[0],))
 
 
+def _holds(compiled: CompiledClaim, table: _Table) -> np.ndarray:
+    value = _evaluate_node(compiled, compiled.expression.tree, table)
+    if value.dtype != np.bool_:
+        raise ValueError(f"{compiled.label}: evaluates to {value.dtype}, not true or false")
+    return np.asarray(value, dtype=bool)
+
+
+def claim_holds(metrics: pd.DataFrame, claim: Claim, *, known: Sequence[str] | None = None) -> np.ndarray:
+    """Whether a claim holds in each replicate, in replicate order (a side that is not a number
+    counts as the claim not holding).
+
+    Args:
+        metrics: A metrics table.
+        claim: The claim.
+        known: Metric names it may use (default: the table's metric columns).
+
+    Raises:
+        ValueError: For a bad claim (see :func:`compile_claim`), including a window outside the run.
+    """
+    table = _Table(metrics)
+    names = (
+        [c for c in metrics.columns if c not in ("replicate", "month", "date")] if known is None else known
+    )
+    compiled = compile_claim(claim, known=names, start=str(table.start), months=table.n_months)
+    return _holds(compiled, table)
+
+
 def _reason(compiled: CompiledClaim, holds: np.ndarray, table: _Table) -> str:
     tree = compiled.expression.tree
     if isinstance(tree, Compare):
@@ -462,10 +490,7 @@ def evaluate_claims(
         compiled.append(compile_claim(claim, known=known, index=i, start=start, months=months))
     rows = []
     for c in compiled:
-        value = _evaluate_node(c, c.expression.tree, table)
-        if value.dtype != np.bool_:
-            raise ValueError(f"{c.label}: evaluates to {value.dtype}, not true or false")
-        holds = np.asarray(value, dtype=bool)
+        holds = _holds(c, table)
         probability = float(holds.mean())
         rows.append(
             {

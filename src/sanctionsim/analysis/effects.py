@@ -70,7 +70,7 @@ EFFECT_COLUMNS: tuple[str, ...] = (
 )
 
 #: Manifest fields two runs must share for their replicates to be paired.
-PAIRING_FIELDS: tuple[str, ...] = ("seed", "runs", "months", "start")
+PAIRING_FIELDS: tuple[str, ...] = ("seed", "runs", "months", "start", "layout")
 
 _KEYS = ("replicate", "month", "date")
 
@@ -104,7 +104,7 @@ def check_pairable(base: Results, other: Results) -> None:
     if diffs:
         raise ValueError(
             f"cannot pair {_label(other)} with {_label(base)}: they differ in {'; '.join(diffs)}. "
-            f"Paired differences need runs made with the same seed, runs, months and start "
+            f"Paired differences need runs made with the same seed, runs, months, start and design "
             f"(run them with `sanctionsim compare`, or with the same --seed/--runs/--months)"
         )
 

@@ -6,7 +6,7 @@ import signal
 
 import typer
 
-from sanctionsim.cli import compare, dashboard, run, scenarios, validate
+from sanctionsim.cli import compare, dashboard, explore, run, scenarios, validate
 
 app = typer.Typer(
     name="sanctionsim",
@@ -20,6 +20,7 @@ compare.register(app)
 scenarios.register(app)
 validate.register(app)
 dashboard.register(app)
+explore.register(app)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -153,8 +153,11 @@ def prim_box(
         raise ValueError(f"{label!r} holds in {k} of {len(y)} replicates; there is nothing to tell apart")
     prim = _prim()
     x = x.astype(float).reset_index(drop=True)
-    finder = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
-    box = finder.find_box()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # EMA's own use of pandas, not ours
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        finder = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
+        box = finder.find_box()
     raw = box.peeling_trajectory.reset_index(drop=True)
     trajectory = pd.DataFrame(
         {

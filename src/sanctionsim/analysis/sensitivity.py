@@ -115,6 +115,12 @@ def _finite(y: np.ndarray, what: str, metric: str) -> None:
         )
 
 
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Each column (or a vector) mapped linearly onto [0, 1] (a constant one onto 0)."""
+    low, span = values.min(axis=0), np.ptp(values, axis=0)
+    return (values - low) / np.where(span > 0, span, 1.0)
+
+
 def _trees(x: pd.DataFrame, y: np.ndarray, *, seed: int, conf_level: float) -> pd.DataFrame:
     from scipy.stats import norm
     from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
@@ -122,7 +128,10 @@ def _trees(x: pd.DataFrame, y: np.ndarray, *, seed: int, conf_level: float) -> p
     binary = y.dtype == np.bool_
     cls = ExtraTreesClassifier if binary else ExtraTreesRegressor
     forest = cls(n_estimators=TREES, max_features=0.6, bootstrap=True, random_state=seed, n_jobs=1)
-    forest.fit(x.to_numpy(dtype=float), y)
+    # both sides scaled to [0, 1]: the trees' splits and scores do not change, but scikit-learn takes a
+    # feature spanning less than 1e-7 (effort per USD: 5e-9..8e-8) for a constant, and a node whose
+    # outcomes vary by less than machine epsilon for pure, and never splits them
+    forest.fit(_unit(x.to_numpy(dtype=float)), y if binary else _unit(y.astype(float)))
     per_tree = np.array([t.feature_importances_ for t in forest.estimators_])
     half = norm.ppf(0.5 + conf_level / 2) * per_tree.std(axis=0, ddof=1) / math.sqrt(len(per_tree))
     return pd.DataFrame(

@@ -66,7 +66,12 @@ def plot_sensitivity(result: Sensitivity, *, out: Path | str, title: str | None 
     ax.set_xlabel(f"{main}{f' ({unit})' if unit else ''}; whiskers: {result.conf_level:.0%} interval")
     ax.grid(axis="x", alpha=0.3)
     head = title or f"{result.method} sensitivity of {result.metric}"
-    ax.set_title(_wrap(f"{head} ({result.points} points x {result.replicates} replicates)"), fontsize=10)
+    size = (
+        f"{result.points} runs"
+        if result.method == "trees"
+        else f"{result.points} points x {result.replicates} replicates"
+    )
+    ax.set_title(_wrap(f"{head} ({size})", 75), fontsize=10)
     return save(fig, out)
 
 
@@ -99,8 +104,8 @@ def plot_discovery(result: Discovery, *, out: Path | str, title: str | None = No
         color=ACCENT,
     )
     fig.colorbar(points, ax=left, label="restricted parameters")
-    left.set_xlabel("coverage (share of the cases where it holds that are in the box)")
-    left.set_ylabel("density (share of the box where it holds)")
+    left.set_xlabel("coverage: share of the hits inside the box")
+    left.set_ylabel("density: share of the box that hits")
     left.set_xlim(-0.02, 1.02)
     left.set_ylim(-0.02, 1.02)
     left.grid(alpha=0.3)

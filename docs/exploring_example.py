@@ -77,13 +77,16 @@ def _reading(sobol: ss.analysis.sensitivity.Sensitivity, found: ss.analysis.disc
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run the example and rewrite the generated block of docs/exploring.md."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=512, help="Sobol base points (a power of 2)")
     parser.add_argument("--replicates", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args()
+    parser.add_argument("--doc", type=Path, default=DOC, help="The Markdown file whose block to rewrite")
+    parser.add_argument("--figures", type=Path, default=FIGURES, help="Folder of the figures")
+    args = parser.parse_args(argv)
+    doc, figures = args.doc, args.figures
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="explore-"))
     try:
@@ -101,10 +104,10 @@ def main() -> None:
         found = ss.discover(res, claim=CLAIM)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    FIGURES.mkdir(exist_ok=True)
-    plot_sensitivity(sobol, out=FIGURES / "exploring-sobol.png", title="Sobol indices of the shell ratio")
-    plot_sensitivity(trees, out=FIGURES / "exploring-trees.png", title=f"extra-trees scores of {CLAIM}")
-    plot_discovery(found, out=FIGURES / "exploring-prim.png", title=f"where {CLAIM} holds")
+    figures.mkdir(parents=True, exist_ok=True)
+    plot_sensitivity(sobol, out=figures / "exploring-sobol.png", title="Sobol indices of the shell ratio")
+    plot_sensitivity(trees, out=figures / "exploring-trees.png", title=f"extra-trees scores of {CLAIM}")
+    plot_discovery(found, out=figures / "exploring-prim.png", title=f"where {CLAIM} holds")
     seconds = time.perf_counter() - started
     design = res.manifest["design"]
     chosen = int(found.trajectory["box"].iloc[found.chosen])
@@ -144,13 +147,13 @@ def main() -> None:
             END,
         ]
     )
-    text = DOC.read_text(encoding="utf-8")
+    text = doc.read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
-        sys.exit(f"{DOC}: the markers {BEGIN} and {END} are missing")
+        sys.exit(f"{doc}: the markers {BEGIN} and {END} are missing")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    write_text(DOC, head + block + tail)
-    print(f"{DOC}: updated ({seconds:.0f} s); figures in {FIGURES}")
+    write_text(doc, head + block + tail)
+    print(f"{doc}: updated ({seconds:.0f} s); figures in {figures}")
 
 
 if __name__ == "__main__":

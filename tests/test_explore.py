@@ -368,3 +368,26 @@ def test_bad_analysis_options_get_one_line(small_sweep):
     code, text = invoke("sensitivity", str(out), "--metric", "tie_rus_prk", "--method", "morris")
     assert code == 2 and "needs a morris design" in text
     assert (ROOT / "scenarios" / "baseline.yaml").is_file()
+
+
+def test_make_explore_rewrites_only_the_generated_block(tmp_path):
+    import runpy
+
+    doc = tmp_path / "exploring.md"
+    text = (ROOT / "docs" / "exploring.md").read_text()
+    doc.write_text(text)
+    example = runpy.run_path(str(ROOT / "docs" / "exploring_example.py"))
+    example["main"](
+        ["--samples", "8", "--replicates", "1", "--doc", str(doc), "--figures", str(tmp_path / "f")]
+    )
+    new = doc.read_text()
+    begin, end = "<!-- explore:begin -->", "<!-- explore:end -->"
+    assert new.split(begin)[0] == text.split(begin)[0] and new.split(end)[1] == text.split(end)[1]
+    block = new.split(begin)[1].split(end)[0]
+    assert "8 base points over 6 parameters, 64 points x 1 replicates = 64 runs" in block
+    assert "| `war.fire_rate` |" in block and "coverage **" in block
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [
+        "exploring-prim.png",
+        "exploring-sobol.png",
+        "exploring-trees.png",
+    ]

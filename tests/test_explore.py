@@ -305,6 +305,12 @@ def test_policies_and_levers_cross_the_same_futures(tmp_path):
     data = json.loads(text)
     assert len(data["policies"]) == 4  # 2 scenarios x 2 lever settings
     cmp = ss.analysis.effects.load_comparison(out)
+    code, text = invoke("discover", str(out), "--where", 'last(tie_rus_prk, "2023-08", "2023-08") > 0')
+    assert (
+        code == 2
+        and "one sweep per policy" in text
+        and str(out / "baseline@enforcement.monitoring=0.5") in text
+    )
     runs = list(cmp.results.values())
     for other in runs[1:]:
         pd.testing.assert_frame_equal(runs[0].inputs, other.inputs)  # same points, streams, draws

@@ -24,7 +24,8 @@ from rich.table import Table
 from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
 from sanctionsim.cli.run import Json, Months, Seed, Sets, Workers, default_out
 from sanctionsim.formatting import format_number, plain_json
-from sanctionsim.results import load_results
+from sanctionsim.results import Results, load_results
+from sanctionsim.results.comparison import is_comparison_folder
 
 ResultsArg = Annotated[Path, typer.Argument(help="Results folder of a sweep (or of any run).")]
 FigureOpt = Annotated[
@@ -145,6 +146,14 @@ def sweep_command(
         console.print(f"{escape(name)}: {res.path}")
 
 
+def _load(results: Path) -> Results:
+    """A results folder; a comparison folder (a sweep of several policies) names its policies' folders."""
+    if is_comparison_folder(results):
+        subs = sorted(str(p) for p in results.iterdir() if (p / "manifest.json").is_file())
+        raise ValueError(f"{results} holds one sweep per policy; pass one of them: {', '.join(subs)}")
+    return load_results(results)
+
+
 def _figure(results: Path, figure: Path | None, name: str) -> Path:
     return figure or results / "figures" / f"{name}.png"
 
@@ -171,7 +180,7 @@ def sensitivity_command(
     """Rank a sweep's parameters by their influence on an outcome (SALib; extra-trees)."""
     from sanctionsim.analysis.sensitivity import sensitivity
 
-    res = load_results(results)
+    res = _load(results)
     result = sensitivity(res, metric, method=method, seed=seed)
     path = None
     if not no_figure:
@@ -225,7 +234,7 @@ def discover_command(
     """Find where in parameter space a claim holds, by PRIM (scenario discovery)."""
     from sanctionsim.analysis.discovery import discover
 
-    res = load_results(results)
+    res = _load(results)
     result = discover(
         res,
         claim=claim,

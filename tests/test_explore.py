@@ -397,3 +397,14 @@ def test_make_explore_rewrites_only_the_generated_block(tmp_path):
         "exploring-sobol.png",
         "exploring-trees.png",
     ]
+
+
+def test_runs_on_other_streams_or_designs_are_not_paired():
+    a = ss.simulate("baseline", runs=2, months=2, workers=1)
+    b = ss.simulate(
+        "baseline", runs=2, months=2, workers=1, layout=ss.experiments.layout.Layout.plain(2, first=5)
+    )
+    with pytest.raises(ValueError, match=r"layout \(0, 'plain'\) vs \(5, 'plain'\)"):
+        ss.analysis.effects.from_results([a, b])
+    old = ss.Results(a.metrics, a.flows, a.events, {k: v for k, v in a.manifest.items() if k != "layout"})
+    assert len(ss.analysis.effects.from_results([old, a]).effects) > 0  # a folder from before layouts

@@ -8,7 +8,7 @@
 #   make bench-sweep  a 1,024-point Sobol design: sanctionsim sweep against EMA one experiment at a time
 #   make explore   regenerate docs/exploring.md's worked example (sweep, sensitivity, PRIM) and figures
 #   make docs      regenerate docs/parameters.md and docs/metrics.md from the code
-#   make browser   install Debian chromium + chromium-driver (browser tests)
+#   make browser   install Debian chromium + chromium-driver if missing (root only, no upgrades)
 #   make clean     remove caches and build files (keeps .venv and results/)
 #
 # The venv needs Python >= 3.12 (Mesa 3.5). It is found by itself: python3.13,
@@ -77,16 +77,11 @@ $(STAMP): pyproject.toml
 	PIP_NO_INPUT=1 $(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev,dashboard]"
 	@touch $(STAMP)
 
-# Browser tests (the HTML report, SolaraViz) run in headless Chromium; `test` depends on this target,
-# which does nothing when chromium and chromedriver are already installed.
+# Browser tests (the HTML report, SolaraViz) run in headless Chromium; `test` depends on this target.
+# It never upgrades a package: see scripts/browser.sh (installs only as root, with --no-upgrade,
+# when nothing installed would change; otherwise it says why and the browser tests skip).
 browser:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
-	  echo "chromium and chromedriver already installed"; \
-	else \
-	  sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
-	  $$sudo apt-get update; \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
-	fi
+	@sh scripts/browser.sh
 
 # The demo rewrites its own folder: results are never overwritten, so the old one goes first.
 demo: venv

@@ -1,8 +1,10 @@
 """Synthetic observations: generated from the model with known parameters, for recovery tests.
 
-The base scenario is the baseline over a short horizon without the uncertainty on ``war.fire_rate``
-(so that a value set for it holds in every replicate). Observations are a held-out replicate's values
-(random streams far from the ones validation and calibration use) of a few model quantities.
+The base scenario is the baseline over a short horizon without the uncertainty on
+``war.fire_rate`` (so that a value set for it holds in every replicate) and without the war path's
+month-to-month shocks (so that demand reflects the fire rate, which the recovery tests identify).
+Observations are a held-out replicate's values (random streams far from the ones validation and
+calibration use) of a few model quantities.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def base_scenario(folder: Path, *, months: int = 12) -> Path:
     """Write the synthetic base scenario into ``folder`` and return its path."""
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     del data["uncertainties"]["war.fire_rate"]
+    del data["uncertainties"]["war.path_sd"]
+    data["war"]["path_sd"] = 0.0
     data["months"] = months
     data["title"] = "Synthetic base"
     path = folder / "synthetic-base.yaml"

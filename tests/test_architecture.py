@@ -179,6 +179,7 @@ def test_a_schedule_out_of_order_is_refused(baseline) -> None:
     from sanctionsim.model import SanctionsModel
     from sanctionsim.model.schedule import SCHEDULE
 
-    swapped = (SCHEDULE[0], SCHEDULE[2], SCHEDULE[1], *SCHEDULE[3:])  # valuation before production
+    i = [p.name for p in SCHEDULE].index("production")
+    swapped = (*SCHEDULE[:i], SCHEDULE[i + 1], SCHEDULE[i], *SCHEDULE[i + 2 :])  # valuation before production
     with pytest.raises(ValueError, match="valuation reads production before any process writes it"):
         SanctionsModel(config=baseline.config, replicates=[0], schedule=swapped)

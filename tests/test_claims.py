@@ -145,7 +145,25 @@ def test_nan_counts_as_not_holding() -> None:
         'sum(stock_cash_bloc, "2024-01", "2024-02") / sum(stock_cash_bloc, "2024-01", "2024-02") > 0'
     )
     assert table.loc[0, "probability"] == 0.0
-    assert "median nan" in table.loc[0, "reason"]
+    assert "median n/a vs 0" in table.loc[0, "reason"]
+    assert "not a number in 5 of 5 replicates" in table.loc[0, "reason"]
+
+
+def test_division_by_zero_never_holds_and_the_reason_says_why() -> None:
+    # shells_prk_to_rus is the replicate index 0..4: x / 0 is inf (or nan for replicate 0) everywhere
+    zero = 'sum(stock_cash_bloc, "2024-01", "2024-02")'
+    table = score(
+        f'sum(shells_prk_to_rus, "2024-01", "2024-02") / {zero} > 5',
+        f'not (sum(shells_prk_to_rus, "2024-01", "2024-02") / {zero} > 5)',
+        f'sum(shells_prk_to_rus, "2024-01", "2024-02") / {zero} > 5 or true',
+        f'sum(shells_prk_to_rus, "2024-01", "2024-02") / ({zero} + 1) > 5',
+    )
+    assert list(table["probability"]) == [0.0, 0.0, 0.0, 0.4]  # the last is finite: 2r > 5 for r = 3, 4
+    assert list(table["verdict"][:3]) == ["not supported"] * 3
+    first = table.loc[0, "reason"]
+    assert "inf" not in first and "median n/a vs 5" in first
+    assert "not a number in 5 of 5 replicates" in first
+    assert "not a number" not in table.loc[3, "reason"]
 
 
 def test_claims_default_to_the_manifest_config() -> None:

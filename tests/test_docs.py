@@ -66,7 +66,14 @@ def test_every_schema_field_has_a_unit() -> None:
     )
 
 
-_SLOTS = {"actors": "<CODE>", "goods": "<good>", "routes": "<route>", "sanctions": "<regime>"}
+_SLOTS = {
+    "actors": "<CODE>",
+    "goods": "<good>",
+    "routes": "<route>",
+    "sanctions": "<regime>",
+    "contracts": "<contract>",
+    "deployments": "<deployment>",
+}
 
 
 def _pattern(path: str) -> str:
@@ -74,7 +81,7 @@ def _pattern(path: str) -> str:
     parts = path.split(".")
     if parts[0] in _SLOTS:
         parts[1] = _SLOTS[parts[0]]
-    if len(parts) > 3 and parts[2] in ("goods", "caps"):  # actors.<CODE>.goods.<good>.*, caps.<good>
+    if len(parts) > 3 and parts[2] in ("goods", "caps", "payment"):  # goods.<good>.*, caps/payment.<good>
         parts[3] = "<good>"
     return ".".join(parts)
 

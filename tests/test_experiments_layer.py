@@ -205,7 +205,8 @@ def test_atomic_folder_appears_only_when_complete(tmp_path: Path) -> None:
     target = tmp_path / "out"
     with atomic_folder(target) as tmp:
         (tmp / "a.txt").write_text("a")
-        assert not target.exists() and tmp.name.startswith(".out.tmp-")
+        assert tmp.name.startswith(".out.tmp-")
+        assert target.is_dir() and not any(target.iterdir()), "the name is claimed, empty, while writing"
     assert (target / "a.txt").read_text() == "a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     with pytest.raises(FileExistsError), atomic_folder(target):

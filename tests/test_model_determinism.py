@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import sanctionsim as ss
+from sanctionsim.goods import GOOD_NAMES
 from sanctionsim.model.model import SanctionsModel
 
 
@@ -68,7 +69,7 @@ def test_actors_are_mesa_agents_with_replicate_state(baseline):
     prk = next(a for a in model.agents if a.code == "PRK")
     assert isinstance(prk, mesa.Agent)
     assert prk.gdp.shape == (8,)
-    assert prk.stocks.shape == (8, 9)
+    assert prk.stocks.shape == (8, len(GOOD_NAMES))
     assert prk.tie("RUS").shape == (8,)
     np.testing.assert_array_equal(prk.stock("shells"), model.stock[:, 1, 0])
 

@@ -34,10 +34,31 @@ RANGES = {
     "sanctions.un_dprk.secondary": (0.0, 1.0),
     "enforcement.adaptation": (0.0, 1.0),
     "tie_dynamics.noise_sd": (0.0, 0.3),
+    "tie_dynamics.unease": (0.0, 1.0),
+    "war.path_sd": (0.0, 0.3),
+    "compliance.derisking": (0.0, 1.0),
+    "contracts.arms_for_goods.trust": (0.0, 1.0),
+    "contracts.arms_for_goods.trust_speed": (0.0, 1.0),
+    "contracts.arms_for_goods.terms": (0.0, 3.0),
+    "contracts.arms_for_goods.payment.oil": (0.0, 0.3),
+    "contracts.labour_for_oil.payment.oil": (0.0, 1.0),
+    "deployments.prk_workers.speed": (0.0, 1.0),
+    "deployments.prk_workers.rotation_months": (1.0, 60.0),
+    "deployments.prk_troops.attrition": (0.0, 0.5),
+    "actors.RUS.goods.workers.need": (0.0, 1e5),
+    "actors.RUS.goods.troops.need": (0.0, 5e4),
+    "actors.PRK.goods.shells.invest_share": (0.0, 1.0),
+    "actors.PRK.goods.shells.capacity_cost": (0.0, 1e4),
+    "actors.PRK.goods.shells.tech_gain": (0.0, 5000.0),
+    "actors.RUS.goods.shells.ramp": (0.0, 1.0),
+    "routes.rail.closed_below": (0.0, 1.0),
 }
 
 overrides = st.fixed_dictionaries(
-    {k: st.floats(min_value=lo, max_value=hi, allow_nan=False) for k, (lo, hi) in RANGES.items()}
+    {
+        **{k: st.floats(min_value=lo, max_value=hi, allow_nan=False) for k, (lo, hi) in RANGES.items()},
+        "actors.PRK.goods.shells.build_months": st.integers(min_value=0, max_value=36),
+    }
 )
 
 
@@ -60,6 +81,18 @@ def test_baseline_invariants_over_full_horizon(baseline):
     assert (flows["interdicted"] > 0).any(), (
         "enforcement never interdicted anything: the test would be vacuous"
     )
+
+
+def test_people_abroad_are_accounted_for(baseline):
+    """Closing the rail bridge stops movements, not people: the checker sees every person."""
+    from sanctionsim.model.invariants import personnel_violations
+
+    closed = run_spec(baseline, overrides=["routes.rail.capacity=0"], months=12)
+    model = SanctionsModel(config=closed.config, seed=2, replicates=range(4), keep_ledger=True)
+    model.run()
+    assert invariant_violations(model) == []
+    model.world.ledger.stock[0, 0, 4] += 10.0  # ten workers nobody deployed appear in Russia
+    assert personnel_violations(model)
 
 
 def test_invariant_checker_detects_a_leak(baseline):

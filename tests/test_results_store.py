@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results, write_results
-from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA
+from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA, SCHEMA_VERSION
+from sanctionsim.scenario.loader import compute_config_hash
 
 MONTHS = 3
 
@@ -69,7 +70,7 @@ def _manifest(**overrides: object) -> dict:
     args = {
         "scenario_name": "baseline",
         "config": {"name": "baseline", "start": dt.date(2024, 1, 1), "months": MONTHS},
-        "config_hash": "ab" * 32,
+        "config_hash": compute_config_hash({"name": "baseline", "start": "2024-01-01", "months": MONTHS}),
         "seed": 42,
         "runs": 4,
         "months": MONTHS,
@@ -92,7 +93,7 @@ def test_streamed_round_trip_preserves_data_and_dtypes(tmp_path: Path) -> None:
             writer.write_batch(
                 metrics=_metrics(batch), flows=_flows(batch), events=_events(batch), inputs=_inputs(batch)
             )
-        assert not out.exists(), "the folder must appear only when complete"
+        assert out.is_dir() and not any(out.iterdir()), "the name is claimed; files appear only when complete"
 
     results = load_results(out)
     assert results.path == out
@@ -135,7 +136,7 @@ def test_inputs_join_outcomes_by_replicate(tmp_path: Path) -> None:
         loaded.joined(out.iloc[:2])
 
 
-def test_folder_written_before_inputs_loads_without_them(tmp_path: Path) -> None:
+def test_a_version_1_folder_loads_without_inputs(tmp_path: Path) -> None:
     batch = range(0, 2)
     out = write_results(
         Results(_metrics(batch), _flows(batch), _events(batch), _manifest()), tmp_path / "old"
@@ -143,6 +144,8 @@ def test_folder_written_before_inputs_loads_without_them(tmp_path: Path) -> None
     (out / "inputs.parquet").unlink()
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["tables"] = manifest["tables"][:3]
+    manifest["schema_version"] = 1  # the format before inputs.parquet
+    del manifest["table_sha256"]["inputs.parquet"]
     (out / "manifest.json").write_text(json.dumps(manifest))
     old = load_results(out)
     assert old.inputs is None and old.parameters == []
@@ -231,7 +234,8 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
     for package in ("python", "sanctionsim", "mesa", "numpy", "pandas", "pyarrow"):
         assert manifest["versions"][package], package
     assert manifest["versions"]["numpy"] == np.__version__
-    assert manifest["config_hash"] == "ab" * 32
+    assert manifest["config_hash"] == compute_config_hash(manifest["config"])
+    assert manifest["schema_version"] == SCHEMA_VERSION == 2
     assert manifest["replicate_seeds"] == "SeedSequence(seed, spawn_key=(replicate,))"
     assert manifest["command"] == "sanctionsim run scenarios/baseline.yaml --runs 4"
     assert dt.datetime.fromisoformat(manifest["created"]).utcoffset() == dt.timedelta(0)
@@ -242,8 +246,9 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
     )
     text = (out / "manifest.json").read_text()
     on_disk = json.loads(text)
-    # key order is kept: the order of actors in the config fixes metric names and random streams
-    assert list(on_disk) == list(manifest)
+    # key order is kept: the order of actors in the config fixes metric names and random streams;
+    # the writer adds the tables' checksums
+    assert list(on_disk) == [*manifest, "table_sha256"]
     assert list(on_disk["config"]) == list(manifest["config"])
     assert on_disk["config_hash"] == manifest["config_hash"]
     assert on_disk["config"]["start"] == "2024-01-01"

@@ -4,8 +4,13 @@
   the same folder and ``os.replace``.
 - :class:`AtomicFolder` (and its context manager :func:`atomic_folder`) builds a folder in a hidden
   temporary sibling ``.<name>.tmp-<pid>-<random>`` and renames it into place when complete; every
-  writer of a folder (results folders, comparison folders, a Markdown report's figures) uses it, so
-  a folder that exists is complete.
+  writer of a folder (results folders, comparison folders, a Markdown report's figures) uses it.
+  A new folder's name is *claimed* first, by creating it empty, so two runs can never both write
+  it; the complete folder then replaces the empty one in one rename. A folder with files in it
+  is therefore complete; an empty one is being written (or its writer was killed).
+
+An error of the file system (no permission, a file where a folder should be, a full disk) is
+raised as an ``OSError`` whose message is one line naming the path and what went wrong.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ __all__ = [
     "TMP_MARK",
     "AtomicFolder",
     "atomic_folder",
+    "explained",
     "fsync_path",
     "is_temporary",
+    "make_parents",
     "write_bytes",
     "write_text",
 ]
@@ -40,14 +47,51 @@ def _umask() -> int:
     return mask
 
 
+def explained(err: OSError, action: str, path: Path) -> OSError:
+    """The same kind of error with a one-line message: ``cannot <action> <path>: <reason>``."""
+    reason = (err.strerror or str(err)).lower()
+    if err.filename is not None and str(err.filename) != str(path):
+        reason += f" ({err.filename})"
+    try:
+        return type(err)(f"cannot {action} {path}: {reason}")
+    except TypeError:  # pragma: no cover - an OSError subclass with another constructor
+        return OSError(f"cannot {action} {path}: {reason}")
+
+
+def _check_parents(path: Path, action: str) -> None:
+    """Refuse a path under a file (``--out afile/sub``) with a clear message."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(f"cannot {action} {path}: {parent} is a file, not a folder")
+            return
+
+
+def make_parents(path: Path, action: str = "create") -> None:
+    """Create ``path``'s parent folders, with a one-line error naming ``path`` if that fails."""
+    _check_parents(path, action)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise explained(err, action, path) from None
+
+
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a hidden temporary file in the same folder and ``os.replace``.
 
     The folder is created if needed; the temporary file is removed if anything fails.
+
+    Raises:
+        OSError: One line naming ``path`` and the reason (no permission, a file in the way, ...).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    make_parents(target, "write")
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write {target}: it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise explained(err, "write", target) from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as fh:
@@ -55,6 +99,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise explained(err, "write", target) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -91,10 +138,11 @@ def _temporary_sibling(target: Path) -> Path:
 class AtomicFolder:
     """A folder written in a hidden temporary sibling and renamed into place when complete.
 
-    :meth:`open` creates the temporary folder and returns it; the caller writes into it;
-    :meth:`commit` flushes every file in it to disk and renames it to the target; :meth:`discard`
-    deletes it. Used as a context manager (:func:`atomic_folder`), leaving the block normally
-    commits and leaving it by an exception (or Ctrl-C) discards.
+    :meth:`open` claims the target (creates it empty, unless ``replace``), creates the temporary
+    folder and returns it; the caller writes into it; :meth:`commit` flushes every file in it to
+    disk and renames it over the empty target; :meth:`discard` deletes it and releases the claim.
+    Used as a context manager (:func:`atomic_folder`), leaving the block normally commits and
+    leaving it by an exception (or Ctrl-C) discards.
 
     Attributes:
         target: The folder to create (or to replace, with ``replace=True``).
@@ -112,30 +160,49 @@ class AtomicFolder:
         self.target = Path(target)
         self.replace = replace
         self.tmp: Path | None = None
+        self._claimed = False
         self._done = False
 
-    def _refuse_existing(self) -> None:
-        if not self.replace and self.target.exists():
-            raise FileExistsError(
-                f"{self.target} already exists; it is never overwritten. "
-                f"Pass another --out, or move or delete that folder."
-            )
+    def _exists_error(self) -> FileExistsError:
+        return FileExistsError(
+            f"{self.target} already exists; it is never overwritten. "
+            f"Pass another --out, or move or delete that folder."
+        )
 
     def open(self) -> Path:
-        """Create the temporary folder (and the target's parents) and return it.
+        """Claim the target (unless ``replace``), create the temporary folder and return it.
 
         Raises:
-            FileExistsError: The target exists and ``replace`` is false.
+            FileExistsError: The target exists (or another writer claimed it) and ``replace`` is false.
+            OSError: The folder cannot be created; one line naming it and why.
             RuntimeError: The folder was opened before.
         """
         if self.tmp is not None or self._done:
             raise RuntimeError(f"AtomicFolder({self.target}) can be opened only once")
-        self._refuse_existing()
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temporary_sibling(self.target)
-        tmp.mkdir()
+        if not self.replace and self.target.exists():
+            raise self._exists_error()
+        make_parents(self.target)
+        try:
+            if not self.replace:
+                self.target.mkdir()  # the claim: fails if another writer made it first
+                self._claimed = True
+            tmp = _temporary_sibling(self.target)
+            tmp.mkdir()
+        except FileExistsError:
+            self._release()
+            raise self._exists_error() from None
+        except OSError as err:
+            self._release()
+            raise explained(err, "create", self.target) from None
         self.tmp = tmp
         return tmp
+
+    def _release(self) -> None:
+        """Remove the empty claimed target, if this writer made it."""
+        if self._claimed:
+            with contextlib.suppress(OSError):
+                self.target.rmdir()  # only while empty: never deletes anyone's results
+            self._claimed = False
 
     def commit(self) -> Path:
         """Flush the files to disk and rename the temporary folder to the target.
@@ -152,18 +219,33 @@ class AtomicFolder:
         for path in self.tmp.rglob("*"):
             fsync_path(path)
         fsync_path(self.tmp)
-        if not self.replace and self.target.exists():
-            raise FileExistsError(f"{self.target} appeared while it was being written; not overwriting it")
         old = None
-        if self.replace and self.target.exists():
-            old = _temporary_sibling(self.target)
-            os.rename(self.target, old)
-        os.rename(self.tmp, self.target)
-        self.tmp, self._done = None, True
+        try:
+            if self._claimed:
+                self._over_claim()
+            else:
+                if self.target.exists():
+                    old = _temporary_sibling(self.target)
+                    os.rename(self.target, old)
+                os.rename(self.tmp, self.target)
+        except OSError as err:
+            raise explained(err, "write", self.target) from None
+        self.tmp, self._done, self._claimed = None, True, False
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         fsync_path(self.target.parent)
         return self.target
+
+    def _over_claim(self) -> None:
+        """Rename the temporary folder over the empty claimed target."""
+        assert self.tmp is not None
+        try:
+            os.rename(self.tmp, self.target)  # POSIX replaces an empty folder in one step
+        except OSError:
+            if any(self.target.iterdir()):
+                raise FileExistsError(f"{self.target} was written by someone else meanwhile") from None
+            self.target.rmdir()  # where a folder cannot be renamed over another (Windows)
+            os.rename(self.tmp, self.target)
 
     def discard(self) -> None:
         """Delete the temporary folder (if any); the target is left as it was."""
@@ -171,6 +253,7 @@ class AtomicFolder:
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
+        self._release()
 
     def __enter__(self) -> Self:
         """Open the folder; see :meth:`open`."""

@@ -16,33 +16,46 @@ class Good:
     Attributes:
         name: Identifier used in scenario files, metric names and tables.
         unit: Physical unit of one quantity of the good.
-        perishable: True when unused stock does not carry over to the next
-            month (labour is a flow of person-months, not a stock).
+        personnel: True for people (workers, troops): their stock at a host is the people deployed
+            there, who serve (their services are billed monthly) rather than being consumed, and
+            who move only by deployment (:mod:`sanctionsim.model.processes.deployment`).
         description: One line for docs and plots.
     """
 
     name: str
     unit: str
-    perishable: bool
+    personnel: bool
     description: str
 
 
 GOODS: tuple[Good, ...] = (
     Good("shells", "rounds", False, "Artillery ammunition (122/152 mm equivalent rounds)"),
     Good("missiles", "missiles", False, "Short-range ballistic missiles (KN-23/24 class)"),
-    Good("oil", "barrels", False, "Refined petroleum products and crude, in barrels"),
+    Good("oil", "barrels", False, "Refined petroleum products (and crude refined at home), in barrels"),
     Good("food", "tonnes", False, "Grain and foodstuffs"),
-    Good("workers", "person-months", True, "Labour sent abroad, person-months per month"),
-    Good("troops", "person-months", True, "Military personnel deployed abroad"),
+    Good("workers", "persons", True, "Workers abroad: the stock at a host is the people working there"),
+    Good(
+        "troops",
+        "persons",
+        True,
+        "Military personnel abroad: the stock at a host is the people serving there",
+    ),
     Good("technology", "transfer units", False, "Dual-use and military technology transfers"),
     Good("manufactures", "kUSD", False, "Consumer and industrial goods, in thousands of 2023 US dollars"),
+    Good(
+        "processed",
+        "kUSD",
+        False,
+        "Goods the DPRK may still export: wigs and false eyelashes, silk, ores not under sanctions (kUSD)",
+    ),
+    Good("energy", "boe", False, "Bulk crude oil, gas and coal, in barrels of oil equivalent"),
     Good("cash", "USD", False, "Hard currency; moves only through a payment channel"),
 )
 
 GOOD_NAMES: tuple[str, ...] = tuple(g.name for g in GOODS)
 GOOD_INDEX: dict[str, int] = {name: i for i, name in enumerate(GOOD_NAMES)}
 CASH: int = GOOD_INDEX["cash"]
-PHYSICAL: tuple[int, ...] = tuple(i for i, name in enumerate(GOOD_NAMES) if name != "cash")
+PERSONNEL: tuple[str, ...] = tuple(g.name for g in GOODS if g.personnel)
 
 
 def good(name: str) -> Good:

@@ -48,6 +48,9 @@ PLACEHOLDERS: dict[str, str] = {
     "caps": "<good>",
     "routes": "<route>",
     "sanctions": "<regime>",
+    "contracts": "<contract>",
+    "deployments": "<deployment>",
+    "payment": "<good>",
     "uncertainties": "<path>",
     "sources": "<path>",
     "set": "<path>",
@@ -316,9 +319,9 @@ def fields_without_unit(model: type[BaseModel] = ScenarioConfig) -> list[str]:
 
 
 def goods_markdown() -> str:
-    """Return a Markdown table of the goods: name, unit, whether perishable, description."""
-    rows = [(f"`{g.name}`", g.unit, "yes" if g.perishable else "no", g.description) for g in GOODS]
-    return _table(("Good", "Unit", "Perishable", "Description"), rows)
+    """Return a Markdown table of the goods: name, unit, whether personnel, description."""
+    rows = [(f"`{g.name}`", g.unit, "yes" if g.personnel else "no", g.description) for g in GOODS]
+    return _table(("Good", "Unit", "Personnel", "Description"), rows)
 
 
 def parameters_markdown() -> str:

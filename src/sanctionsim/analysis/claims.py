@@ -21,7 +21,6 @@ ensemble and scores its claims (what ``sanctionsim check`` and ``sanctionsim pre
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sanctionsim.formatting import format_number
 from sanctionsim.metrics import metric_names, unknown_metric_message
 from sanctionsim.results import Results
 from sanctionsim.scenario.expressions import (
@@ -400,11 +400,44 @@ def _evaluate_node(compiled: CompiledClaim, node: Node, table: _Table) -> np.nda
     return np.broadcast_to(np.asarray(value), (table.shape[0],))
 
 
-def _holds(compiled: CompiledClaim, table: _Table) -> np.ndarray:
+def _comparisons(tree: Node) -> list[Compare]:
+    """Every comparison in a claim (claims compare window aggregates; see :class:`_Checker`)."""
+    found: list[Compare] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Compare):
+            found.append(node)
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, BoolOp):
+            stack.extend(node.operands)
+    return found
+
+
+def _sides(compiled: CompiledClaim, node: Compare, table: _Table) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        left = _evaluate_node(compiled, node.left, table).astype(float)
+        right = _evaluate_node(compiled, node.right, table).astype(float)
+    return left, right
+
+
+def _numbers(compiled: CompiledClaim, table: _Table) -> np.ndarray:
+    """Per replicate: whether every side of every comparison is a finite number (docs/claims.md)."""
+    ok = np.ones(table.shape[0], dtype=bool)
+    for node in _comparisons(compiled.expression.tree):
+        left, right = _sides(compiled, node, table)
+        ok &= np.isfinite(left) & np.isfinite(right)
+    return ok
+
+
+def _holds(compiled: CompiledClaim, table: _Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per replicate: whether the claim holds, and whether its sides are numbers (if not, it does not)."""
     value = _evaluate_node(compiled, compiled.expression.tree, table)
     if value.dtype != np.bool_:
         raise ValueError(f"{compiled.label}: evaluates to {value.dtype}, not true or false")
-    return np.asarray(value, dtype=bool)
+    numbers = _numbers(compiled, table)
+    return np.asarray(value, dtype=bool) & numbers, numbers
 
 
 def claim_holds(metrics: pd.DataFrame, claim: Claim, *, known: Sequence[str] | None = None) -> np.ndarray:
@@ -424,21 +457,26 @@ def claim_holds(metrics: pd.DataFrame, claim: Claim, *, known: Sequence[str] | N
         [c for c in metrics.columns if c not in ("replicate", "month", "date")] if known is None else known
     )
     compiled = compile_claim(claim, known=names, start=str(table.start), months=table.n_months)
-    return _holds(compiled, table)
+    return _holds(compiled, table)[0]
 
 
-def _reason(compiled: CompiledClaim, holds: np.ndarray, table: _Table) -> str:
+def _reason(compiled: CompiledClaim, holds: np.ndarray, numbers: np.ndarray, table: _Table) -> str:
     tree = compiled.expression.tree
     if isinstance(tree, Compare):
-        left = _evaluate_node(compiled, tree.left, table).astype(float)
-        right = _evaluate_node(compiled, tree.right, table).astype(float)
-        return f"{_render(tree.left)}: median {_fmt(_median(left))} vs {_fmt(_median(right))}"
-    return f"holds in {int(holds.sum())} of {holds.size} replicates"
+        left, right = _sides(compiled, tree, table)
+        text = f"{_render(tree.left)}: median {_median(left)} vs {_median(right)}"
+    else:
+        text = f"holds in {int(holds.sum())} of {holds.size} replicates"
+    missing = int((~numbers).sum())
+    if missing:
+        text += f"; not a number in {missing} of {numbers.size} replicates (counted as not holding)"
+    return text
 
 
-def _median(values: np.ndarray) -> float:
-    finite = values[~np.isnan(values)]
-    return float(np.median(finite)) if finite.size else math.nan
+def _median(values: np.ndarray) -> str:
+    """The median of the finite values, formatted (``n/a`` when there are none)."""
+    finite = values[np.isfinite(values)]
+    return format_number(float(np.median(finite)) if finite.size else None)
 
 
 def evaluate_claims(
@@ -449,8 +487,9 @@ def evaluate_claims(
 ) -> pd.DataFrame:
     """Score claims on the results of an ensemble.
 
-    Each claim is evaluated once per replicate; a replicate in which a side is not a number (e.g. a
-    division by zero) counts as the claim not holding.
+    Each claim is evaluated once per replicate; a replicate in which a side of any comparison is
+    not a finite number (a division by zero gives an infinity or NaN) counts as the claim not
+    holding, whatever ``not``, ``and`` and ``or`` around the comparison say (docs/claims.md).
 
     Args:
         results: The results, or just their metrics table (then ``actors`` is required).
@@ -490,7 +529,7 @@ def evaluate_claims(
         compiled.append(compile_claim(claim, known=known, index=i, start=start, months=months))
     rows = []
     for c in compiled:
-        holds = _holds(c, table)
+        holds, numbers = _holds(c, table)
         probability = float(holds.mean())
         rows.append(
             {
@@ -500,7 +539,7 @@ def evaluate_claims(
                 "expr": c.claim.expr,
                 "probability": probability,
                 "verdict": verdict(probability),
-                "reason": _reason(c, holds, table),
+                "reason": _reason(c, holds, numbers, table),
                 "runs": int(holds.size),
             }
         )
@@ -551,14 +590,3 @@ def _render(node: Node) -> str:
 def _render_operand(node: Node) -> str:
     text = _render(node)
     return f"({text})" if isinstance(node, BinOp | Compare | BoolOp) else text
-
-
-def _fmt(value: float) -> str:
-    """3 significant digits with k/M/bn/tn suffixes (``3.1M``); ``nan`` when not a number."""
-    if math.isnan(value):
-        return "nan"
-    a = abs(value)
-    for scale, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"

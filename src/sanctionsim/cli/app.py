@@ -7,6 +7,7 @@ import signal
 import typer
 
 from sanctionsim.cli import compare, dashboard, explore, run, scenarios, validate
+from sanctionsim.cli.common import interrupt_on
 
 app = typer.Typer(
     name="sanctionsim",
@@ -23,11 +24,7 @@ dashboard.register(app)
 explore.register(app)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # unwind like Ctrl-C: temporary result folders are removed, workers stop
-
-
 def main() -> None:
     """Entry point of the ``sanctionsim`` script."""
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, interrupt_on)  # unwind like Ctrl-C: temporary folders go, workers stop
     app()

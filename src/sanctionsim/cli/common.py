@@ -1,17 +1,24 @@
-"""Shared pieces of the command line: error handling, progress bars, number formatting."""
+"""Shared pieces of the command line: error handling, warnings, interrupts, progress bars, JSON."""
 
 from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sanctionsim.experiments.estimate import LARGE_RUN, Estimate
+from sanctionsim.formatting import plain_json
+from sanctionsim.scenario.errors import ScenarioWarning
 
 console = Console()
 err_console = Console(stderr=True)
@@ -21,25 +28,97 @@ F = TypeVar("F", bound=Callable[..., Any])
 BAD_INPUT = 2
 
 
+#: What an interrupted command prints (results are written atomically, so a stopped run leaves none).
+INTERRUPTED = "interrupted; nothing written"
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal that stops the command like Ctrl-C; ``signum`` gives the exit code 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        """Remember the signal."""
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interrupt_on(signum: int, frame: object) -> None:
+    """Signal handler (SIGTERM): unwind like Ctrl-C, so that temporary folders are removed."""
+    raise Interrupted(signum)
+
+
+def os_error_message(err: OSError) -> str:
+    """One line for an error of the file system: what the path is and what went wrong."""
+    if err.errno is None or not err.strerror:
+        return " ".join(str(err).split())
+    where = err.filename if err.filename is not None else ""
+    if err.filename2 is not None:
+        where = f"{where} -> {err.filename2}"
+    return f"{where}: {err.strerror.lower()}" if where else err.strerror.lower()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """Print a scenario warning as one line; other warnings (numpy's overflow, say) are not for users."""
+    if not issubclass(category, ScenarioWarning):
+        return
+    text = escape(_one_line(str(message)))
+    err_console.print(f"[bold yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``error: message`` as one line on stderr and exit with code 2."""
+    err_console.print(f"[bold red]error:[/] {escape(_one_line(message))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(BAD_INPUT)
+
+
 def handle_errors[F: Callable[..., Any]](func: F) -> F:
-    """Turn bad-input exceptions into one line on stderr and exit code 2."""
+    """Turn bad input and file-system errors into one line on stderr and exit code 2.
+
+    Also: scenario warnings print as one ``warning:`` line each; Ctrl-C (and SIGTERM, see
+    :func:`interrupt_on`) prints :data:`INTERRUPTED` and exits with 128 + the signal number.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError) as err:
-            message = str(err).strip().replace("\n", " ")
-            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-            raise typer.Exit(BAD_INPUT) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ScenarioWarning)
+            warnings.showwarning = _show_warning
+            try:
+                return func(*args, **kwargs)
+            except OSError as err:
+                fail(os_error_message(err))
+            except ValueError as err:
+                fail(str(err))
+            except KeyboardInterrupt as err:
+                err_console.print(INTERRUPTED, highlight=False, soft_wrap=True)
+                raise typer.Exit(128 + getattr(err, "signum", signal.SIGINT)) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def confirm_size(cost: Estimate, *, yes: bool) -> None:
+    """Refuse a run above :data:`~sanctionsim.experiments.estimate.LARGE_RUN` without ``--yes``.
+
+    Prints the estimate either way for such a run: as the error (exit code 2) without ``--yes``,
+    as an ``estimate:`` line on stderr with it. Smaller runs print nothing.
+    """
+    if not cost.large:
+        return
+    if not yes:
+        fail(
+            f"{cost.describe()}; runs above {LARGE_RUN:,} replicate-months need --yes "
+            "(fewer --runs or --months make it smaller)"
+        )
+    err_console.print(f"estimate: {escape(cost.describe())}", highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr; yields a ``(done, total)`` callback."""
-    if not enabled:
+    """A rich progress bar on stderr, when stderr is a terminal; yields a ``(done, total)`` callback."""
+    if not enabled or not err_console.is_terminal:  # a log file gets no bar (nor its blank line)
         yield lambda done, total: None
         return
     bar = Progress(
@@ -62,5 +141,5 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
 
 
 def print_json(data: Any) -> None:
-    """Print JSON for scripts, on stdout, with nothing else."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Print strict JSON for scripts, on stdout, with nothing else: NaN and infinities become ``null``."""
+    sys.stdout.write(json.dumps(plain_json(data), indent=2, default=str, allow_nan=False) + "\n")

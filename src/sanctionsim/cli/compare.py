@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +10,11 @@ import typer
 from rich.table import Table
 
 from sanctionsim.analysis.effects import effect_records
-from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
-from sanctionsim.cli.run import RESULTS_ROOT, Json, Months, Runs, Seed, Sets, Workers
+from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.run import Json, Months, Runs, Seed, Sets, Workers, Yes, default_out
 from sanctionsim.experiments.compare import compare
+from sanctionsim.experiments.estimate import estimate
+from sanctionsim.experiments.spec import load_for_run
 from sanctionsim.formatting import format_effect
 from sanctionsim.scenario.library import find_scenario
 
@@ -28,8 +29,8 @@ Metrics = Annotated[
 
 
 def default_compare_out() -> Path:
-    """``results/compare-<UTC timestamp>``."""
-    return RESULTS_ROOT / f"compare-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    """``results/compare-<UTC time>-<random>`` (see ``new_folder_name``)."""
+    return default_out("compare")
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -57,6 +58,7 @@ def compare_command(
         ),
     ] = None,
     workers: Workers = None,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run policies against a base with common random numbers and report paired differences.
@@ -69,16 +71,20 @@ def compare_command(
     target = out or default_compare_out()
     if target.exists():
         raise FileExistsError(f"{target}: comparison folder exists; pass another --out")
-    base_file, other_files = find_scenario(base), [find_scenario(o) for o in others]
+    loaded = [load_for_run(find_scenario(s), overrides=set_ or []) for s in (base, *others)]
+    first = loaded[0].config
+    cost = estimate(
+        runs=runs or first.runs, months=months or first.months, scenarios=len(loaded), workers=workers
+    )
+    confirm_size(cost, yes=yes)
     with progress_bar(f"compare: {1 + len(others)} scenarios", enabled=not json_) as update:
         cmp = compare(
-            base_file,
-            other_files,
+            loaded[0],
+            loaded[1:],
             runs=runs,
             seed=seed,
             months=months,
             metrics=_split(metrics),
-            overrides=set_ or [],
             out=target,
             workers=workers,
             progress=update,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,13 +10,15 @@ import typer
 from rich.table import Table
 
 from sanctionsim.analysis.summary import summarize
-from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
 from sanctionsim.experiments.ensemble import replay, simulate
+from sanctionsim.experiments.estimate import LARGE_RUN, estimate
 from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.formatting import format_number
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.results import load_results
+from sanctionsim.results.store import new_folder_name
 from sanctionsim.scenario.library import find_scenario
 
 RESULTS_ROOT = Path("results")
@@ -31,12 +32,18 @@ Sets = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 Workers = Annotated[int | None, typer.Option("--workers", "-w", help="Local processes (default: CPU count).")]
+Yes = Annotated[
+    bool,
+    typer.Option("--yes", help=f"Run even above {LARGE_RUN:,} replicate-months (an estimate is printed)."),
+]
 
 
 def default_out(name: str) -> Path:
-    """``results/<scenario>-<UTC timestamp>`` for a scenario name."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return RESULTS_ROOT / f"{name.replace('/', '-')}-{stamp}"
+    """``results/<scenario>-<UTC time>-<random>`` for a scenario name (see ``new_folder_name``)."""
+    while True:
+        path = RESULTS_ROOT / new_folder_name(name)
+        if not path.exists():
+            return path
 
 
 @handle_errors
@@ -56,6 +63,7 @@ def run_command(
             "sweep alone, with its parameters from inputs.parquet as --set.",
         ),
     ] = 0,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario as a Monte Carlo ensemble and write a results folder."""
@@ -66,6 +74,7 @@ def run_command(
     target = out or default_out(spec.name)
     if target.exists():
         raise FileExistsError(f"{target}: results folder exists; pass another --out")
+    confirm_size(estimate(runs=spec.runs, months=spec.months, workers=workers), yes=yes)
     with progress_bar(f"{spec.name}: {spec.runs} runs", enabled=not json_) as update:
         results = simulate(
             spec, out=target, workers=workers, progress=update, command=sys.argv, layout=layout
@@ -131,11 +140,17 @@ def replay_command(
     results: Annotated[Path, typer.Argument(help="Results folder to replay from its manifest.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder for the replay.")] = None,
     workers: Workers = None,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run again what a results folder's manifest records, and say whether the tables are identical."""
     original = load_results(results)
-    target = out or default_out(f"{original.manifest['scenario']}-replay")
+    m = original.manifest
+    target = out or default_out(f"{m.get('scenario', 'run')}-replay")
+    if target.exists():
+        raise FileExistsError(f"{target}: results folder exists; pass another --out")
+    if isinstance(m.get("runs"), int) and isinstance(m.get("months"), int):
+        confirm_size(estimate(runs=m["runs"], months=m["months"], workers=workers), yes=yes)
     with progress_bar(f"replay {results}", enabled=not json_) as update:
         again = replay(results, out=target, workers=workers, progress=update)
     same = {

@@ -15,7 +15,6 @@ default ``scenarios/`` in the working directory), such as ``analysts/oil-for-lab
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -29,9 +28,17 @@ from rich.table import Table
 
 from sanctionsim.analysis.claims import NOT_SUPPORTED_AT, SUPPORTED_AT
 from sanctionsim.atomic import write_text
-from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
-from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
+from sanctionsim.cli.common import (
+    confirm_size,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    progress_bar,
+)
+from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers, Yes
 from sanctionsim.experiments.check import ClaimCheck, check_claims, reference_probabilities
+from sanctionsim.experiments.estimate import estimate
 from sanctionsim.model.roles import Roles
 from sanctionsim.model.schedule import describe_schedule
 from sanctionsim.scenario import Scenario, load_scenario
@@ -296,6 +303,7 @@ def check_command(
     set_: Sets = None,
     workers: Workers = None,
     root: Root = DEFAULT_ROOT,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario's ensemble and print, per claim, the probability it holds and a verdict.
@@ -303,6 +311,8 @@ def check_command(
     Exits 0 whatever the verdicts; 2 for bad input (checked before anything runs).
     """
     sc = load(scenario, root=root, overrides=set_ or [])
+    cost = estimate(runs=runs or sc.config.runs, months=sc.config.months, workers=workers, in_memory=True)
+    confirm_size(cost, yes=yes)
     check = _check(sc, runs=runs, seed=seed, workers=workers, progress=not json_)
     if json_:
         print_json(_claims_json(check))
@@ -344,29 +354,23 @@ def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _revision(manifest: Mapping[str, Any]) -> str:
-    rev = manifest.get("git_revision")
-    if not rev:
-        return "unknown"
-    return f"{str(rev)[:12]}{' (uncommitted changes)' if manifest.get('git_dirty') else ''}"
-
-
 def predictions_markdown(
     checks: Sequence[ClaimCheck],
     *,
     runs: int,
     seed: int,
-    today: dt.date,
     reference: str | None = None,
     reference_p: Mapping[tuple[str, str], float | None] | None = None,
 ) -> str:
     """The text of ``docs/predictions.md``: a header and one table row per claim.
 
+    The text depends only on the scores, runs, seed and package version: no date and no git
+    revision, so that ``make predictions`` leaves the tracked file unchanged when the numbers are.
+
     Args:
         checks: The scored scenarios.
         runs: Replicates per scenario.
         seed: Seed of every ensemble.
-        today: Date written in the header.
         reference: Name of the scenario every claim was also scored on (``None``: no such column).
         reference_p: P(holds) on the reference per (scenario, claim id); ``None`` where the claim
             cannot be scored there.
@@ -383,9 +387,7 @@ def predictions_markdown(
         "",
         f"- runs per scenario: {runs}",
         f"- seed: {seed}",
-        f"- git revision: {_revision(manifest)}",
         f"- sanctionsim: {version}",
-        f"- generated: {today.isoformat()}",
         "",
         f"Each row is one claim of a scenario in `scenarios/`, run as an ensemble of {runs} replicates "
         f"with seed {seed}. P(holds) is the share of replicates in which the claim is true; "
@@ -462,6 +464,7 @@ def predictions_command(
         ),
     ] = "baseline",
     root: Root = DEFAULT_ROOT,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Score every claim in the scenario library and write the predictions table (docs/predictions.md)."""
@@ -469,6 +472,12 @@ def predictions_command(
     chosen = list(_claiming(paths, root))
     if not chosen:
         raise ValueError(f"no scenario with claims among {len(paths)} scenario file(s)")
+    longest = max(sc.config.months for sc in chosen)
+    factor = 2 if baseline else 1  # every horizon is run once more on the reference, at most
+    cost = estimate(
+        runs=runs, months=longest, scenarios=factor * len(chosen), workers=workers, in_memory=True
+    )
+    confirm_size(cost, yes=yes)
     checks = []
     for i, sc in enumerate(chosen, start=1):
         if not json_:
@@ -484,11 +493,11 @@ def predictions_command(
         checks,
         runs=runs,
         seed=seed,
-        today=dt.datetime.now(dt.UTC).date(),
         reference=reference.name if reference is not None else None,
         reference_p=ref_p,
     )
-    write_text(out, text)
+    if not (out.is_file() and out.read_text(encoding="utf-8") == text):  # unchanged numbers: untouched
+        write_text(out, text)
     if json_:
         scored = []
         for c in checks:

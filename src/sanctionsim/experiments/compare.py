@@ -61,7 +61,8 @@ def compare(
         others: The policies, one or more.
         runs: Replicates (default: the base scenario's ``runs``).
         seed: Seed (default: the base scenario's ``seed``).
-        months: Horizon (default: the longest ``months`` among the scenarios, so no story is cut short).
+        months: Horizon (default: the scenarios' ``months``, which must then agree: a comparison
+            that silently extended or cut a scenario would show effects of the horizon, not the policy).
         metrics: Metrics to compare (default: :data:`sanctionsim.metrics.KEY_METRICS`).
         overrides: ``a.b.c=value`` overrides applied to every scenario.
         out: Comparison folder to write (must not exist): each scenario's results
@@ -78,8 +79,8 @@ def compare(
         The comparison, with ``path`` set when written to ``out``.
 
     Raises:
-        ValueError: For no policies, an unknown metric, a bad option, or
-            scenarios with different start months.
+        ValueError: For no policies, an unknown metric, a bad option, scenarios with different
+            start months, or different horizons when ``months`` is not given.
         ScenarioError: For a bad scenario file or override.
         FileExistsError: If ``out`` exists.
     """
@@ -89,7 +90,14 @@ def compare(
         raise ValueError("compare needs a base scenario and at least one other scenario")
     loaded = [load_for_run(s, overrides=overrides) for s in (base, *others)]
     first = loaded[0].config
-    horizon = months if months is not None else max(sc.config.months for sc in loaded)  # the longest story
+    horizons = {sc.name: sc.config.months for sc in loaded}
+    if months is None and len(set(horizons.values())) > 1:
+        listed = ", ".join(f"{name} {n}" for name, n in horizons.items())
+        raise ValueError(
+            f"the scenarios run for different numbers of months ({listed}); paired differences need "
+            "one horizon: pass --months N (months=N) to run them all for N months"
+        )
+    horizon = first.months if months is None else months
     for sc in loaded[1:]:
         if sc.config.start != first.start:
             raise ValueError(

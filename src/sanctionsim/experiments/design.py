@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from sanctionsim.analysis.aggregates import Quantity
-from sanctionsim.experiments.ensemble import MAX_BATCH_CELLS, run_batch, run_jobs
+from sanctionsim.experiments.ensemble import MAX_BATCH_CELLS, run_batch
+from sanctionsim.experiments.executor import run_tasks
 from sanctionsim.experiments.layout import Layout
 
 __all__ = ["evaluate_design"]
@@ -28,7 +28,6 @@ def _answer_chunk(
     config: dict[str, Any],
     seed: int,
     rows: list[int],
-    *,
     streams: list[int],
     design: dict[str, list[float]] | None,
     quantities: tuple[Quantity, ...],
@@ -59,7 +58,7 @@ def evaluate_design(
     :class:`~sanctionsim.experiments.layout.Layout`): candidates share every random number (common
     random numbers), so their differences come from their parameters. Rows are split into batches of
     at most :data:`~sanctionsim.experiments.ensemble.MAX_BATCH_CELLS` replicate-months, run in a local
-    process pool (or ``executor``) by :func:`~sanctionsim.experiments.ensemble.run_jobs`.
+    process pool (or ``executor``) by :func:`~sanctionsim.experiments.executor.run_tasks`.
 
     Args:
         config: The scenario as plain data (``ScenarioConfig.model_dump(mode="json")``).
@@ -86,22 +85,13 @@ def evaluate_design(
     size = max(1, MAX_BATCH_CELLS // int(config["months"]))
     parts = [range(a, min(a + size, total)) for a in range(0, total, size)]
     cfg, qs = dict(config), tuple(quantities)
-    jobs = [
-        partial(
-            _answer_chunk,
-            cfg,
-            seed,
-            layout.ids(part),
-            streams=layout.streams(part),
-            design=layout.design(part),
-            quantities=qs,
-        )
-        for part in parts
-    ]
+    tasks = [(cfg, seed, layout.ids(p), layout.streams(p), layout.design(p), qs) for p in parts]
     workers = (os.cpu_count() or 1) if workers is None else workers
     out = np.empty((total, len(qs)))
     done = 0
-    for part, chunk in zip(parts, run_jobs(jobs, executor=executor, workers=workers), strict=True):
+    for part, chunk in zip(
+        parts, run_tasks(_answer_chunk, tasks, executor=executor, workers=workers), strict=True
+    ):
         out[part.start : part.stop] = chunk
         done += len(part)
         if progress:

@@ -14,17 +14,17 @@ returns the parameters each replicate ran with, which the results folder keeps a
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from functools import partial
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from sanctionsim.experiments.executor import run_tasks
 from sanctionsim.experiments.inputs import inputs_frame
 from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
@@ -84,28 +84,38 @@ def batches(runs: int, months: int, *, workers: int, batch_size: int | None = No
     return [range(a, min(a + batch_size, runs)) for a in range(0, runs, batch_size)]
 
 
-def run_jobs[T](jobs: Sequence[Callable[[], T]], *, executor: Executor | None, workers: int) -> Iterator[T]:
-    """Run jobs (picklable callables, e.g. ``functools.partial`` of :func:`run_batch`) and yield their
-    results in order: here when ``workers <= 1``, else in a local process pool or on ``executor``."""
-    if executor is None and (workers <= 1 or len(jobs) == 1):
-        for job in jobs:
-            yield job()
-        return
-    own = executor is None
-    if executor is None:
-        # fork works from scripts without a __main__ guard and from notebooks; the CLI keeps no threads
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
-    futures = [executor.submit(job) for job in jobs]
-    try:
-        for f in futures:
-            yield f.result()
-    finally:  # on an error or an interrupt, drop the batches not started: no orphaned work
-        for f in futures:
-            f.cancel()
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+def _rows(
+    model: Callable[..., Tables],
+    config: dict[str, Any],
+    seed: int,
+    ids: list[int],
+    streams: list[int],
+    design: dict[str, list[float]] | None,
+) -> Tables:
+    """One batch of a layout's rows (``run_tasks`` passes arguments by position)."""
+    return model(config, seed, ids, streams=streams, design=design)
+
+
+def _finite(stream: Iterator[Tables]) -> Iterator[Tables]:
+    """Refuse a batch with a value that is not a finite number (NaN or infinite), before it is written.
+
+    Raises:
+        ValueError: Naming the first such metric (or flow column), replicate and month.
+    """
+    for tables in stream:
+        for label, frame in zip(("metric", "flow column"), tables[:2], strict=True):
+            numeric = frame.select_dtypes("number").drop(columns=["replicate", "month"], errors="ignore")
+            values = numeric.to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                row, col = (int(i[0]) for i in np.nonzero(bad))
+                raise ValueError(
+                    f"the run produced a value that is not a finite number ({label} {numeric.columns[col]} "
+                    f"= {values[row, col]} in replicate {frame['replicate'].iloc[row]}, month "
+                    f"{frame['month'].iloc[row]}); a parameter or an event drives the model out of range, "
+                    "so nothing is written"
+                )
+        yield tables
 
 
 def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
@@ -206,12 +216,11 @@ def simulate(
     manifest = manifest_of(spec, command=command, batch_size=len(parts[0]), layout=layout)
     manifest.update(manifest_extra or {})
     config = spec.config.model_dump(mode="json")
-    jobs = [
-        partial(model, config, spec.seed, layout.ids(p), streams=layout.streams(p), design=layout.design(p))
-        for p in parts
-    ]
+    tasks = [(model, config, spec.seed, layout.ids(p), layout.streams(p), layout.design(p)) for p in parts]
     done = 0
-    stream = _named_errors(run_jobs(jobs, executor=executor, workers=workers), spec.scenario.path)
+    stream = _named_errors(
+        _finite(run_tasks(_rows, tasks, executor=executor, workers=workers)), spec.scenario.path
+    )
 
     def pointed(part: range, tables: Tables) -> Tables:
         metrics, flows, events, inputs = tables

@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 from sanctionsim.model import validate_config
-from sanctionsim.scenario import Scenario, ScenarioError, load_scenario
+from sanctionsim.scenario import Scenario, ScenarioError, ScenarioWarning, load_scenario
 from sanctionsim.scenario.library import find_scenario
 from sanctionsim.scenario.loader import compute_config_hash, override_scenario
 from sanctionsim.scenario.schema import ScenarioConfig, field_bounds
 
-__all__ = ["RUN_OPTIONS", "RunSpec", "ScenarioLike", "load_for_run", "run_spec"]
+__all__ = ["RUN_OPTIONS", "RunSpec", "ScenarioLike", "events_outside_horizon", "load_for_run", "run_spec"]
 
 #: The typed run options, which are also top-level keys of a scenario file (their defaults).
 RUN_OPTIONS: tuple[str, ...] = ("runs", "seed", "months")
@@ -54,6 +55,9 @@ class RunSpec:
         seed: Seed; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
         months: Horizon in months.
 
+    Warns:
+        ScenarioWarning: For each dated event outside the run's months (it never fires).
+
     Raises:
         ScenarioError: For an option out of range (``--runs: got 0; expected an integer >= 1``).
         ValueError: For a scenario the model cannot run (a bad event path or condition), naming
@@ -73,6 +77,9 @@ class RunSpec:
             validate_config(self.config)
         except ValueError as err:
             raise ValueError(f"{self.scenario.path}: {err}") from None
+        outside = events_outside_horizon(self.config)
+        if outside:
+            warnings.warn(ScenarioWarning(f"{self.scenario.path}: {outside}"), stacklevel=3)
 
     @property
     def name(self) -> str:
@@ -109,6 +116,32 @@ class RunSpec:
 
     def _options(self) -> dict[str, int]:
         return {"runs": self.runs, "seed": self.seed, "months": self.months}
+
+
+def events_outside_horizon(config: ScenarioConfig) -> str:
+    """One line naming the dated events outside the run's months, which never fire ("" if none)."""
+    first = _month_index(config.start)
+    last = first + config.months - 1
+    outside = [
+        f"{event.name} ({event.at})"
+        for event in config.events
+        if event.at is not None and not first <= _month_index(event.at) <= last
+    ]
+    if not outside:
+        return ""
+    return (
+        f"{len(outside)} dated event(s) fall outside the run ({config.start}..{_month_text(last)}) "
+        f"and never fire: {', '.join(outside)}"
+    )
+
+
+def _month_index(month: str) -> int:
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1
+
+
+def _month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def load_for_run(scenario: ScenarioLike, *, overrides: Sequence[str] = ()) -> Scenario:

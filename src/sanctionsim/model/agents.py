@@ -14,6 +14,7 @@ import numpy as np
 
 from sanctionsim.constants import EPS, HEADROOM
 from sanctionsim.goods import CASH, GOOD_INDEX
+from sanctionsim.model import channels
 from sanctionsim.model.pars import (
     ActorPars,
     AdaptivePolicyPars,
@@ -93,9 +94,18 @@ class Actor(mesa.Agent):
 
     # ------------------------------------------------------------- production
     def produce(
-        self, t: int, gdp: Array, *, actors: ActorPars, war: WarPars, economy: EconomyPars
+        self,
+        t: int,
+        gdp: Array,
+        capacity: Array,
+        intensity: Array,
+        *,
+        actors: ActorPars,
+        war: WarPars,
+        economy: EconomyPars,
     ) -> tuple[Array, Array]:
-        """This month's production and need of every good, each (R, G), given every actor's GDP (R, N).
+        """This month's production and need of every good, each (R, G), given every actor's GDP (R, N),
+        production capacity (R, N, G) and the war's intensity this month (R,).
 
         Production is capacity times log-normal noise; cash is foreign-currency income
         (``fx_income_share`` of monthly GDP) and its need unmodelled imports (``fx_import_share``).
@@ -103,7 +113,7 @@ class Actor(mesa.Agent):
         log-normal noise.
         """
         i = self.index
-        produced = actors.production[:, i, :].copy()
+        produced = capacity[:, i, :].copy()
         need = actors.need[:, i, :].copy()
         z = self.world.streams.normal(f"production:{self.code}", t, produced.shape[1])
         sd = economy.production_noise_sd[:, None]
@@ -112,7 +122,7 @@ class Actor(mesa.Agent):
         need[:, CASH] = actors.fx_import_share[:, i] * gdp[:, i]
         if self.code == self.world.roles.war:
             zw = self.world.streams.normal("war_demand", t, 1)[:, 0]
-            fire = war.fire_rate * war.intensity * (1.0 + war.trend) ** (t / 12.0)
+            fire = war.fire_rate * intensity * (1.0 + war.trend) ** (t / 12.0)
             need[:, SHELLS] = fire * DAYS_PER_MONTH * np.exp(war.noise_sd * zw - 0.5 * war.noise_sd**2)
         return produced, need
 
@@ -130,12 +140,19 @@ class Actor(mesa.Agent):
         return want
 
     def willingness(
-        self, ties: Array, arrears: Array, gdp: Array, *, tie_dynamics: TieDynamicsPars, payments: PaymentPars
+        self,
+        ties: Array,
+        arrears: Array,
+        gdp: Array,
+        *,
+        tie_dynamics: TieDynamicsPars,
+        payments: PaymentPars,
     ) -> Array:
-        """Willingness to sell to each actor, (R, N), zero to itself.
+        """Willingness to trade with each actor, (R, N), zero with itself.
 
-        A logistic function of its tie to the buyer, halved when the buyer's arrears to it reach
-        ``credit_limit`` months of its GDP.
+        A logistic function of its tie to the other, halved when the other's arrears to it reach
+        ``credit_limit`` months of its GDP. A third party that de-risks trades less with the
+        partners both ways (see :meth:`derisk`).
         """
         i = self.index
         mid = tie_dynamics.willingness_midpoint[:, None]
@@ -146,6 +163,14 @@ class Actor(mesa.Agent):
         w[:, i] = 0.0
         return w
 
+    def derisk(self, compliance: Array, *, compliance_pars: CompliancePars) -> Array:
+        """The share of its trade with the watched partners the third party keeps, (R,): at compliance
+        ``c`` its firms and banks drop ``derisking * c`` of it, legal trade included, buying and
+        selling alike (1 for any other actor)."""
+        if self.code != self.world.roles.third:
+            return np.ones_like(compliance)
+        return 1.0 - compliance_pars.derisking * compliance
+
     def risk_tolerance(self, compliance: Array, *, actors: ActorPars) -> Array:
         """Share of a sanctioned deal it accepts, (R,): its ``risk_tolerance``, less its compliance."""
         own = compliance if self.code == self.world.roles.third else np.zeros_like(compliance)
@@ -155,11 +180,12 @@ class Actor(mesa.Agent):
     def route_weights(self, detect_prob: Array, *, routes: RoutePars, route_choice: RouteChoicePars) -> Array:
         """Logit weights of the routes it sends sanctioned goods or cash by, (R, K); 0 on the open route.
 
-        Utility is minus (cost + markup + ``risk_aversion`` x last month's detection probability),
-        over the logit ``scale``.
+        Utility is minus the expected cost share: cost + markup + ``risk_aversion`` x the share
+        expected to be seized at last month's detection probability, over the logit ``scale``.
         """
+        seized = channels.seized_share(detect_prob, routes)
         cost = routes.cost + routes.markup
-        util = -(cost + route_choice.risk_aversion[:, None] * detect_prob) / route_choice.scale[:, None]
+        util = -(cost + route_choice.risk_aversion[:, None] * seized) / route_choice.scale[:, None]
         expu = np.exp(util - util.max(axis=1, keepdims=True))
         expu[:, 0] = 0.0
         return expu

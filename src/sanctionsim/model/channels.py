@@ -4,9 +4,10 @@ interdiction draws), shared by the shipping and interdiction steps for goods and
 A sanctioned flow is offered to the routes that carry its good between its pair, in proportion
 to its sender's logit weights over the routes with capacity; what does not fit is offered once
 more, by the same weights, to the routes with room left; what still does not fit is not shipped.
-The interdicted share of a route's flow of one good is drawn around ``p * seize_share`` with the
-binomial variance over the route's lots (a normal approximation from fixed-count draws, clipped
-to [0, 1], which biases it upward when a route carries few lots).
+The interdicted share of a route's flow of one good is drawn around the seized share
+``p * (s + (1 - s) p)`` (:func:`seized_share`) with the binomial variance over the route's lots (a
+normal approximation from fixed-count draws, clipped to [0, 1], which biases it upward when a route
+carries few lots).
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ from sanctionsim.model.structure import RouteSet, Structure
 Array = np.ndarray
 
 
+def seized_share(p: Array, routes: RoutePars) -> Array:
+    """Share of a route's flow seized at detection probability ``p`` (R, K): detected lots are seized
+    with probability ``s + (1 - s) p``, so seizure reaches everything as detection does."""
+    return p * (routes.seize_share + (1.0 - routes.seize_share) * p)
+
+
 def capacity(routes: RoutePars, health: Array, structure: Structure, compliance: Array) -> Array:
-    """Usable capacity per route [USD/month], (R, K): base capacity after designations, throttled by
-    the compliance of the third party a route runs through; infinite on the open route."""
-    cap = routes.capacity * health
+    """Usable capacity per route [USD/month], (R, K): base capacity after designations (none while
+    health is below ``closed_below``: closed until rebuilt), throttled by the compliance of the third
+    party a route runs through; infinite on the open route."""
+    cap = routes.capacity * health * (health >= routes.closed_below)
     throttled = structure.via >= 0
     if throttled.any():
         comp = np.where(structure.via[throttled] == structure.compliance_actor, compliance[:, None], 0.0)
@@ -77,7 +85,7 @@ def interdicted_share(
     """The share of each combo's shipment that is interdicted this month, (R, Cs)."""
     k = rs.route
     lots = np.maximum(1.0, rs.by_route(shipped_val) / routes.lot_value)
-    m = p_detect * routes.seize_share
+    m = seized_share(p_detect, routes)
     # one normal per good each route can carry: a fixed count each month, whatever flows
     z = np.concatenate(
         [

@@ -27,6 +27,19 @@ class Production:
 
 
 @dataclass
+class Trade:
+    """What actors agree to move this month, before the sanctions split, each (R, N, N, G) with
+    [src, dst, good] unless noted; ``offer`` and ``want`` (R, N, G) are what is left to trade."""
+
+    offer: Array
+    want: Array
+    q: Array
+    price: Array
+    requested: Array
+    services: Array  # (R, N, N): value of services of people src has deployed at dst, billed this month
+
+
+@dataclass
 class Deals:
     """Agreed quantities and prices, each (R, N, N, G) with [src, dst, good]."""
 
@@ -74,6 +87,7 @@ class Payments:
     barter: Array  # the part of the bills netted against each other
     net: Array  # net[i, j]: what j owes i after netting, arrears included (may be negative)
     send: Array  # send[j, i]: cash j pays i this month, [payer, payee]
+    afford: Array  # (R, N): the share of what each debtor owes that its reserves let it send
     paid: Array = field(default_factory=lambda: np.zeros(0))  # paid[i, j]: cash j paid i that arrived
 
 
@@ -95,6 +109,7 @@ class Month:
 
     production: Production
     valuation: Array  # (R, N, G) each actor's value of one more unit [USD/unit]
+    trade: Trade
     deals: Deals
     detection: Detection
     flows: Flows

@@ -12,6 +12,7 @@ import numpy as np
 
 from sanctionsim.goods import GOOD_NAMES
 from sanctionsim.model.model import SanctionsModel
+from sanctionsim.model.state import ArrivalState, DeploymentState
 
 RTOL = 1e-9
 
@@ -41,10 +42,30 @@ def invariant_violations(model: SanctionsModel) -> list[str]:
                 problems.append(
                     f"month {t}: negative {name} of {GOOD_NAMES[g]} for {model.codes[i]}: {arr[r, i, g]:.6g}"
                 )
+    problems += personnel_violations(model)
     flows = model.recorder.flows_frame()
     gap = (flows["shipped"] - flows["delivered"] - flows["interdicted"]).abs()
     if (gap > RTOL * flows["shipped"].abs().clip(lower=1.0)).any():
         problems.append(f"shipped != delivered + interdicted on {int((gap > 0).sum())} flow rows")
     if ((flows[["shipped", "delivered", "interdicted"]] < 0).any(axis=1)).any():
         problems.append("negative flow quantities")
+    return problems
+
+
+def personnel_violations(model: SanctionsModel) -> list[str]:
+    """A line for each host whose stock of people differs from what its deployments account for."""
+    s, w = model.world.structure, model.world
+    if not len(s.deploy_good) or not model.month:
+        return []
+    deployed = w.state(DeploymentState).deployed + w.state(ArrivalState).arrived
+    accounted = np.zeros_like(w.ledger.stock)
+    for d in range(len(s.deploy_good)):
+        accounted[:, s.deploy_host[d], s.deploy_good[d]] += deployed[:, d]
+    problems = []
+    for g in np.flatnonzero(s.personnel):
+        hosts = np.unique(s.deploy_host[s.deploy_good == g])
+        for h in hosts:
+            gap = np.abs(w.ledger.stock[:, h, g] - accounted[:, h, g])
+            if (gap > RTOL * np.maximum(accounted[:, h, g], 1.0)).any():
+                problems.append(f"{model.codes[h]} holds {GOOD_NAMES[g]} its deployments do not account for")
     return problems

@@ -39,12 +39,15 @@ class Ledger:
         self.month["produced"] += produced
         self.month["consumed"] += consumed
 
-    def consume(self, mask: Array) -> Array:
-        """Consume the whole stock of the goods in ``mask`` (G,) and return what was consumed."""
-        used = self.stock[:, :, mask]
-        self.month["consumed"][:, :, mask] += used
-        self.stock[:, :, mask] = 0.0
-        return used
+    def endow(self, amount: Array) -> None:
+        """Add to the stocks before the first month (initial state that a process sets up)."""
+        self.stock = self.stock + amount
+        self.month["stock_before"] = self.month["stock_before"] + amount
+
+    def consume(self, amount: Array) -> None:
+        """Remove ``amount`` (R, N, G) from the stocks as consumed (used up, or lost)."""
+        self.stock = self.stock - amount
+        self.month["consumed"] += amount
 
     def move(self, sent: Array, received: Array) -> None:
         """Take ``sent`` from senders and give ``received`` to receivers, both (R, N, G)."""

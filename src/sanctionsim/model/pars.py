@@ -55,6 +55,13 @@ class ActorPars:
     stock: Array
     production: Array
     need: Array
+    ceiling: Array
+    ramp: Array
+    invest_share: Array
+    capacity_cost: Array
+    build_months: Array
+    depreciation: Array
+    tech_gain: Array
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class GoodPars:
     keep_months: Array
     max_markup: Array
     trade_rate: Array
+    per_container: Array
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class RoutePars:
     seize_share: Array
     designation_cut: Array
     rebuild_rate: Array
+    closed_below: Array
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,26 @@ class TiePars:
 
 
 @dataclass(frozen=True)
+class ContractPars:
+    """Contracts, (R, C); ``payment`` (R, C, G) is the buyer's value share in each good."""
+
+    terms: Array
+    trust: Array
+    trust_speed: Array
+    payment: Array
+
+
+@dataclass(frozen=True)
+class DeploymentPars:
+    """Deployments of people, (R, D)."""
+
+    deployed: Array
+    rotation_months: Array
+    attrition: Array
+    speed: Array
+
+
+@dataclass(frozen=True)
 class EnforcementPars:
     """How enforcers turn budget into detection effort, (R,)."""
 
@@ -118,6 +147,7 @@ class CompliancePars:
     w_secondary: Array
     w_closeness: Array
     w_ties: Array
+    derisking: Array
 
 
 @dataclass(frozen=True)
@@ -128,7 +158,8 @@ class WarPars:
     intensity: Array
     trend: Array
     noise_sd: Array
-    rounds_per_container: Array
+    persistence: Array
+    path_sd: Array
 
 
 @dataclass(frozen=True)
@@ -175,6 +206,7 @@ class TieDynamicsPars:
     shared_adversary: Array
     entrapment: Array
     abandonment: Array
+    unease: Array
     noise_sd: Array
     willingness_midpoint: Array
     willingness_scale: Array
@@ -227,11 +259,21 @@ VIEW_SECTIONS: Mapping[type, str] = {
     RoutePars: "routes",
     SanctionPars: "sanctions",
     TiePars: "ties/treaty",
+    ContractPars: "contracts",
+    DeploymentPars: "deployments",
     **{view: section for section, (view, _) in SCALAR_SECTIONS.items()},
 }
 
 #: Schema sections whose numeric values are parameters (the rest is metadata, events, claims...).
-SECTIONS: tuple[str, ...] = ("actors", "goods", "routes", "sanctions", *SCALAR_SECTIONS)
+SECTIONS: tuple[str, ...] = (
+    "actors",
+    "goods",
+    "routes",
+    "sanctions",
+    "contracts",
+    "deployments",
+    *SCALAR_SECTIONS,
+)
 
 
 #: Per-actor fields of ``actors.<CODE>`` and of ``actors.<CODE>.goods.<good>``.
@@ -324,6 +366,28 @@ class Pars:
                     (sp["caps"], (slice(None), si, GOOD_INDEX[good]))
                 ]
         self.sanctions = SanctionPars(**sp)
+        # contracts: numbers per contract, payment shares per contract and good
+        cf = [f for f in numeric_fields(schema.Contract)]
+        cp = {f: full((len(config.contracts),)) for f in cf}
+        cp["payment"] = full((len(config.contracts), g))
+        for ci, (name, contract) in enumerate(config.contracts.items()):
+            for f in cf:
+                cp[f][:, ci] = float(getattr(contract, f))
+                self._cells[f"contracts.{name}.{f}"] = [(cp[f], (slice(None), ci))]
+            for good, share in contract.payment.items():
+                cp["payment"][:, ci, GOOD_INDEX[good]] = float(share)
+                self._cells[f"contracts.{name}.payment.{good}"] = [
+                    (cp["payment"], (slice(None), ci, GOOD_INDEX[good]))
+                ]
+        self.contracts = ContractPars(**cp)
+        # deployments of people
+        df = numeric_fields(schema.Deployment)
+        dp = {f: full((len(config.deployments),)) for f in df}
+        for di, (name, deployment) in enumerate(config.deployments.items()):
+            for f in df:
+                dp[f][:, di] = float(getattr(deployment, f))
+                self._cells[f"deployments.{name}.{f}"] = [(dp[f], (slice(None), di))]
+        self.deployments = DeploymentPars(**dp)
         # ties (the mean of what the two actors state) and treaty commitments, per pair
         affinity, treaty = full((n, n)), full((n, n))
         for i, a in enumerate(codes):
@@ -388,7 +452,7 @@ class Pars:
                 if id(arr) not in seen:
                     seen.add(id(arr))
                     yield arr
-        for view in (self.actors, self.routes, self.sanctions):
+        for view in (self.actors, self.routes, self.sanctions, self.contracts, self.deployments):
             for f in dataclasses.fields(view):
                 arr = getattr(view, f.name)
                 if id(arr) not in seen:

@@ -12,31 +12,43 @@ from collections.abc import Sequence
 
 from sanctionsim.model.context import FIELDS
 from sanctionsim.model.process import Process
+from sanctionsim.model.processes.arrivals import Arrivals
+from sanctionsim.model.processes.capacity import Capacity
 from sanctionsim.model.processes.compliance import ComplianceStep
-from sanctionsim.model.processes.deals import Market
+from sanctionsim.model.processes.contracts import Contracts
+from sanctionsim.model.processes.deployment import DeploymentStep
 from sanctionsim.model.processes.detection import DetectionStep
 from sanctionsim.model.processes.economy import EconomyStep
 from sanctionsim.model.processes.enforcement import Enforcement
 from sanctionsim.model.processes.events import Events
 from sanctionsim.model.processes.interdiction import CashInterdiction, GoodsInterdiction
-from sanctionsim.model.processes.labour import LabourUse
+from sanctionsim.model.processes.legality import Legality
+from sanctionsim.model.processes.market import Market
 from sanctionsim.model.processes.military import MilitaryStep
 from sanctionsim.model.processes.movement import Movement
+from sanctionsim.model.processes.offers import Offers
 from sanctionsim.model.processes.payments import Billing, Settlement
 from sanctionsim.model.processes.policy import Policy
 from sanctionsim.model.processes.production import ProductionStep
 from sanctionsim.model.processes.shipping import CashShipping, GoodsShipping
 from sanctionsim.model.processes.ties import TiesStep
+from sanctionsim.model.processes.trust import Trust
 from sanctionsim.model.processes.valuation import Valuation
+from sanctionsim.model.processes.war import WarPath
 from sanctionsim.model.result import Metric
 from sanctionsim.model.roles import Roles
 
 #: One month, in order.
 SCHEDULE: tuple[type[Process], ...] = (
     Events,
+    WarPath,
     ProductionStep,
     Valuation,
+    Offers,
+    DeploymentStep,
+    Contracts,
     Market,
+    Legality,
     DetectionStep,
     GoodsShipping,
     GoodsInterdiction,
@@ -44,14 +56,16 @@ SCHEDULE: tuple[type[Process], ...] = (
     CashShipping,
     CashInterdiction,
     Movement,
+    Arrivals,
     Settlement,
+    Trust,
     Enforcement,
     ComplianceStep,
     EconomyStep,
     MilitaryStep,
     TiesStep,
+    Capacity,
     Policy,
-    LabourUse,
 )
 
 

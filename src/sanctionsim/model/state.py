@@ -79,3 +79,62 @@ class PolicyState(State):
 
     escalations: Array
     due: Array
+
+
+@dataclass
+class WarState(State):
+    """The war-intensity path: its log deviation (R,) and the intensity it gives this month (R,)."""
+
+    log_path: Array
+    intensity: Array
+
+
+@dataclass
+class CapacityState(State):
+    """Production capacity built on top of the base (R, N, G), and investments still being built
+    (R, L, N, G): slot ``t % L`` comes into production in month ``t``."""
+
+    built: Array
+    pipeline: Array
+
+
+@dataclass
+class DeploymentState(State):
+    """Each deployment's people at the host before this month's arrivals (R, D), and this month's
+    movements: returned home, lost, and the sending planned (R, D) [persons]; how many of those
+    planned are shipped is up to the legality and shipping steps (:class:`ArrivalState`)."""
+
+    deployed: Array
+    returned: Array
+    lost: Array
+    sent: Array
+
+
+@dataclass
+class ArrivalState(State):
+    """People shipped to each deployment's host this month, those who arrived and those turned back
+    (R, D): shipped = arrived + turned back."""
+
+    shipped: Array
+    arrived: Array
+    turned_back: Array
+
+
+@dataclass
+class ContractState(State):
+    """This month's terms of each contract: the value of the supplier's goods promised (R, C), what
+    the buyer owes for them and for the services of the supplier's people (R, C), and the buyer's
+    in-kind payment promised per good (R, C, G) [USD]."""
+
+    promised: Array
+    owed: Array
+    in_kind: Array
+
+
+@dataclass
+class TrustState(State):
+    """Each contract's trusts (R, C) in [0, 1]: the supplier's that the buyer pays, the buyer's that
+    the supplier delivers."""
+
+    supplier: Array
+    buyer: Array

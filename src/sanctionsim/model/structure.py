@@ -131,6 +131,7 @@ class Structure:
         self.by_src = GroupSum(self.combo_src * g + self.combo_good, n * g)
         self.by_dst = GroupSum(self.combo_dst * g + self.combo_good, n * g)
         self.by_pair = GroupSum(self.combo_src * n + self.combo_dst, n * n)
+        self.by_pair_good = GroupSum(self.combo_pg, n * n * g)  # sum over routes: (R, C) -> (R, N*N*G)
         self.combo_is_cash = self.combo_good == CASH
         self.goods_routes = RouteSet(self, cash=False)
         self.cash_routes = RouteSet(self, cash=True)
@@ -164,5 +165,39 @@ class Structure:
         self.compliance_actor = self.codes.index(config.compliance.actor)
         self.partners = tuple(self.codes.index(c) for c in config.compliance.partners)
         self.pair_i, self.pair_j = np.triu_indices(n, k=1)
-        self.perishable = np.array([good.perishable for good in GOODS])
+        self.personnel = np.array([good.personnel for good in GOODS])
+        # contracts: who supplies and buys, the supplier's goods and the buyer's in-kind payment goods
+        contracts = list(config.contracts.values())
+        self.contract_supplier = np.array([self.codes.index(c.supplier) for c in contracts], dtype=np.int64)
+        self.contract_buyer = np.array([self.codes.index(c.buyer) for c in contracts], dtype=np.int64)
+        self.contract_goods = np.zeros((len(contracts), g), dtype=bool)
+        self.contract_in_kind = np.zeros((len(contracts), g), dtype=bool)
+        # under_contract[i, j, g]: good g moves from i to j only under a contract (not on the market)
+        self.under_contract = np.zeros((n, n, g), dtype=bool)
+        for ci, c in enumerate(contracts):
+            self.contract_goods[ci, [GOOD_INDEX[x] for x in c.goods]] = True
+            self.contract_in_kind[ci, [GOOD_INDEX[x] for x in c.payment if x != "cash"]] = True
+            a, b = self.contract_supplier[ci], self.contract_buyer[ci]
+            self.under_contract[a, b] |= self.contract_goods[ci]
+            self.under_contract[b, a] |= self.contract_in_kind[ci]
+        # deployments of people
+        deployments = list(config.deployments.values())
+        self.deploy_sender = np.array([self.codes.index(d.sender) for d in deployments], dtype=np.int64)
+        self.deploy_host = np.array([self.codes.index(d.host) for d in deployments], dtype=np.int64)
+        self.deploy_good = np.array([GOOD_INDEX[d.good] for d in deployments], dtype=np.int64)
+        # the contract that pays for each deployment's people (-1: none)
+        self.deploy_contract = np.array(
+            [
+                next(
+                    (
+                        ci
+                        for ci, c in enumerate(contracts)
+                        if (c.supplier, c.buyer) == (d.sender, d.host) and d.good in c.goods
+                    ),
+                    -1,
+                )
+                for d in deployments
+            ],
+            dtype=np.int64,
+        )
         self.physical = np.arange(g) != CASH

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sanctionsim.atomic import make_parents
 from sanctionsim.metrics import KEY_METRICS
 from sanctionsim.plotting.flows import plot_flows
 from sanctionsim.plotting.style import ResultsLike, axis_label, quantile_bands, save
@@ -37,7 +38,7 @@ def plot_all(results: ResultsLike, *, out_dir: Path, metrics: Sequence[str] | No
         ValueError: If a metric name is unknown or missing from the results.
     """
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_parents(folder / "metrics.png", "write")  # one clear line if a file is in the way
     return [
         plot_metrics(results, KEY_METRICS if metrics is None else metrics, out=folder / "metrics.png"),
         plot_flows(results, out=folder / "flows.png"),

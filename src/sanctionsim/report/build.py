@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from sanctionsim.atomic import atomic_folder, write_text
+from sanctionsim.atomic import atomic_folder, make_parents, write_text
 from sanctionsim.report.content import collect
 from sanctionsim.report.html import render_html
 from sanctionsim.report.markdown import render_markdown
@@ -44,7 +44,7 @@ def build_report(paths: Sequence[str | os.PathLike[str]], *, out: str | os.PathL
     if suffix not in HTML_SUFFIXES + MARKDOWN_SUFFIXES:
         raise ValueError(f"report file {target} must end in .html or .md (got {suffix or 'no suffix'!r})")
     content = collect(paths)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_parents(target, "write")
     if suffix in HTML_SUFFIXES:
         write_text(target, render_html(content))
         return target

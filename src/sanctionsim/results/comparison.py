@@ -116,6 +116,11 @@ def read_comparison_folder(path: str | os.PathLike[str]) -> tuple[dict[str, Any]
         entries = [(str(s["name"]), str(s.get("folder", s["name"]))) for s in meta["scenarios"]]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"{meta_path} is not a valid comparison file: {err}") from None
+    if meta.get("kind") != COMPARISON_KIND or meta.get("version") != COMPARISON_VERSION:
+        raise ValueError(
+            f"{meta_path} is not a comparison file this sanctionsim reads (kind {meta.get('kind')!r}, "
+            f"version {meta.get('version')!r}; expected {COMPARISON_KIND!r}, version {COMPARISON_VERSION})"
+        )
     for _, sub in entries:
         if Path(sub).name != sub or sub in ("", ".", ".."):
             raise ValueError(f"{meta_path}: scenario folder {sub!r} is not a folder name inside {folder}")

@@ -11,12 +11,15 @@ folder")::
         inputs.parquet    one row per replicate: its design point, random stream and the
                           parameters that vary (drawn uncertainties, design values)
 
-:class:`ResultsWriter` streams an ensemble to disk batch by batch, so memory
-stays flat, into a hidden temporary sibling folder that is renamed into place
-only when every table and the manifest are complete. A results folder that
-exists is therefore complete; an interrupted run leaves nothing behind (or, if
-the process is killed outright, only a hidden ``.<name>.tmp-*`` folder).
-Existing folders are never overwritten.
+:class:`ResultsWriter` claims the folder's name (creates it empty) before any
+batch, then streams an ensemble to disk batch by batch, so memory stays flat,
+into a hidden temporary sibling folder that replaces the empty one only when
+every table and the manifest are complete (:class:`sanctionsim.atomic.AtomicFolder`).
+A results folder with files is therefore complete; an interrupted run leaves
+nothing behind (or, if the process is killed outright, the empty claimed folder
+and a hidden ``.<name>.tmp-*`` folder). Existing folders are never overwritten.
+The manifest records the format's :data:`SCHEMA_VERSION` and each table's
+SHA-256, which :func:`load_results` checks, with the ``config_hash``.
 
 :func:`load_results` reads a folder back into a :class:`Results`;
 :func:`write_results` writes an in-memory :class:`Results`;
@@ -27,9 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
+import secrets
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -44,7 +49,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sanctionsim.atomic import AtomicFolder, is_temporary
+from sanctionsim.atomic import AtomicFolder, explained, is_temporary
+from sanctionsim.scenario.loader import compute_config_hash
 
 __all__ = [
     "EVENTS_SCHEMA",
@@ -52,17 +58,27 @@ __all__ = [
     "INPUT_FIELDS",
     "KEY_FIELDS",
     "MANIFEST_NAME",
+    "SCHEMA_VERSION",
     "TABLES",
     "Results",
     "ResultsWriter",
     "actors_of",
     "build_manifest",
     "load_results",
+    "new_folder_name",
+    "verify_manifest",
     "write_results",
 ]
 
 #: Name of the manifest file in a results folder.
 MANIFEST_NAME = "manifest.json"
+
+#: Version of the results folder's format, recorded as the manifest's ``schema_version``; readers
+#: refuse a folder of a version they do not know. Version 1: manifest with ``config_hash`` and
+#: ``table_sha256``, the tables but ``inputs``; version 2: ``inputs.parquet`` too.
+SCHEMA_VERSION = 2
+#: The versions this sanctionsim reads (a version 1 folder loads with ``inputs`` = ``None``).
+READABLE_VERSIONS: tuple[int, ...] = (1, 2)
 
 #: The tables of a results folder; each is stored as ``<name>.parquet``.
 TABLES: tuple[str, ...] = ("metrics", "flows", "events", "inputs")
@@ -216,10 +232,12 @@ class Results:
 class ResultsWriter:
     """Write a results folder batch by batch, atomically.
 
-    Each :meth:`write_batch` appends one Parquet row group per table into a
-    hidden temporary sibling folder ``.<name>.tmp-<pid>-<random>``. Leaving the
-    ``with`` block normally writes ``manifest.json`` and renames the folder to
-    ``out_dir``; leaving it by an exception deletes the temporary folder.
+    Entering claims ``out_dir`` (creates it empty). Each :meth:`write_batch`
+    appends one Parquet row group per table into a hidden temporary sibling
+    folder ``.<name>.tmp-<pid>-<random>``. Leaving the ``with`` block normally
+    writes ``manifest.json`` (with ``schema_version`` and ``table_sha256``) and
+    renames the folder over the claimed ``out_dir``; leaving it by an exception
+    deletes the temporary folder and the claim.
 
     Example:
         >>> with ResultsWriter(out_dir, manifest=manifest) as writer:  # doctest: +SKIP
@@ -359,6 +377,10 @@ class ResultsWriter:
                 self._open(table, self._schemas[table])
         self._close_writers()
         self._closed = True
+        self.manifest["schema_version"] = SCHEMA_VERSION
+        self.manifest["table_sha256"] = {
+            f"{table}.parquet": _sha256(self.tmp_dir / f"{table}.parquet") for table in TABLES
+        }
         (self.tmp_dir / MANIFEST_NAME).write_text(_dump_manifest(self.manifest), encoding="utf-8")
         self._folder.commit()
         self.tmp_dir = None
@@ -384,11 +406,14 @@ def write_results(results: Results, out_dir: Path | str) -> Path:
     return Path(out_dir)
 
 
-def load_results(path: Path | str) -> Results:
-    """Read a results folder.
+def load_results(path: Path | str, *, verify: bool = True) -> Results:
+    """Read a results folder, checking that it is complete, of a known format and unchanged.
 
     Args:
         path: The results folder (the one holding ``manifest.json``).
+        verify: Check the manifest's ``schema_version``, that its ``config_hash`` is the hash of
+            its ``config`` and that each table matches its recorded checksum (see
+            :func:`verify_manifest`).
 
     Returns:
         The results, with ``path`` set to the folder.
@@ -396,8 +421,10 @@ def load_results(path: Path | str) -> Results:
     Raises:
         FileNotFoundError: The folder, its manifest or one of its tables is
             missing. The message names the folder.
-        ValueError: The manifest is not valid JSON, or the folder is an
-            unfinished temporary folder.
+        ValueError: The manifest is not valid JSON or not a results manifest, the folder is an
+            unfinished temporary folder or an empty claimed one, it was written by an incompatible
+            version, or it was changed after it was written (each one line naming the file).
+        OSError: A file cannot be read (one line naming it).
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -406,28 +433,95 @@ def load_results(path: Path | str) -> Results:
         raise ValueError(f"{folder} is the temporary folder of an unfinished run, not a results folder")
     manifest_path = folder / MANIFEST_NAME
     if not manifest_path.is_file():
+        if not any(folder.iterdir()):
+            raise ValueError(
+                f"{folder} is empty: a run is writing it, or one was stopped before it finished "
+                "(delete it if no run is going on)"
+            )
         raise FileNotFoundError(f"{folder} is not a complete results folder: {MANIFEST_NAME} is missing")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{manifest_path} is not valid JSON: {err}") from err
-    frames: dict[str, pd.DataFrame | None] = {}
-    listed = manifest.get("tables") or []
-    for table in TABLES:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{manifest_path} is not valid JSON: {err}") from None
+    except OSError as err:
+        raise explained(err, "read", manifest_path) from None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{manifest_path} is not a results manifest: it holds a {type(manifest).__name__}")
+    if verify:
+        verify_manifest(manifest, folder)
+    frames: dict[str, pd.DataFrame | None] = {"inputs": None}  # none in a version 1 folder
+    for table in tables_of(manifest):
         table_path = folder / f"{table}.parquet"
-        if table == "inputs" and not table_path.is_file() and f"{table}.parquet" not in listed:
-            frames[table] = None  # a folder written before inputs were recorded
-            continue
         if not table_path.is_file():
             raise FileNotFoundError(
                 f"{folder} is not a complete results folder: {table_path.name} is missing"
             )
-        frames[table] = pq.read_table(table_path).to_pandas()
+        try:
+            frames[table] = pq.read_table(table_path).to_pandas()
+        except pa.ArrowException as err:
+            raise ValueError(f"{table_path} is not a readable Parquet table: {err}") from None
+        except OSError as err:
+            raise explained(err, "read", table_path) from None
     metrics, flows, events = frames["metrics"], frames["flows"], frames["events"]
     assert metrics is not None and flows is not None and events is not None
     return Results(
         metrics=metrics, flows=flows, events=events, manifest=manifest, path=folder, inputs=frames["inputs"]
     )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tables_of(manifest: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tables a folder of the manifest's ``schema_version`` holds (version 1: no inputs)."""
+    return TABLES[:3] if manifest.get("schema_version") == 1 else TABLES
+
+
+def verify_manifest(manifest: Mapping[str, Any], folder: Path) -> None:
+    """Check that a results folder is of this format and unchanged since it was written.
+
+    Raises:
+        ValueError: One line naming the file: no or another ``schema_version`` (written by another
+            version of sanctionsim), a ``config_hash`` that is not the hash of ``config`` (the
+            manifest was edited), or a table whose SHA-256 differs from the one recorded (the table
+            was changed).
+    """
+    where = folder / MANIFEST_NAME
+    version = manifest.get("schema_version")
+    if version is None:
+        raise ValueError(
+            f"{where} has no schema_version: it was written by an older sanctionsim, or is not a results "
+            "manifest; run the scenario again to make a folder this version reads"
+        )
+    if version not in READABLE_VERSIONS:
+        raise ValueError(
+            f"{where} has schema_version {version!r}, but this sanctionsim reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}; use the sanctionsim that wrote it, "
+            "or run the scenario again"
+        )
+    config, recorded = manifest.get("config"), manifest.get("config_hash")
+    if not isinstance(config, Mapping) or not isinstance(recorded, str):
+        raise ValueError(f"{where} lacks its config or config_hash: it was edited or damaged")
+    if compute_config_hash(config) != recorded:
+        raise ValueError(
+            f"{where}: config_hash does not match the recorded config: the manifest was edited or damaged "
+            "after the run, so it no longer says how the results were made"
+        )
+    sums = manifest.get("table_sha256")
+    if not isinstance(sums, Mapping):
+        raise ValueError(f"{where} lacks table_sha256: it was edited or damaged")
+    for table in tables_of(manifest):
+        name = f"{table}.parquet"
+        file = folder / name
+        if file.is_file() and sums.get(name) != _sha256(file):
+            raise ValueError(
+                f"{file} does not match the checksum in its manifest: the table was changed after the run"
+            )
 
 
 def build_manifest(
@@ -458,6 +552,7 @@ def build_manifest(
         ``git_revision``, ``git_dirty``, ``created`` (UTC, ISO 8601) and ``tables``.
     """
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": scenario_name,
         "config": dict(config),
         "config_hash": config_hash,
@@ -472,6 +567,18 @@ def build_manifest(
         "command": command if isinstance(command, str) else shlex.join(command),
         "tables": [f"{name}.parquet" for name in TABLES],
     }
+
+
+def new_folder_name(prefix: str) -> str:
+    """A default name for a new results or comparison folder: ``<prefix>-<UTC time>-<random>``.
+
+    The time has milliseconds and the suffix 16 random bits, so two runs started together do not
+    pick the same name; the writer also claims the name before it simulates (see
+    :class:`sanctionsim.atomic.AtomicFolder`), so a clash is refused at once, never after a run.
+    """
+    now = dt.datetime.now(dt.UTC)
+    safe = prefix.replace("/", "-").replace("\\", "-").strip(".") or "run"
+    return f"{safe}-{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{secrets.token_hex(2)}"
 
 
 def _refuse_existing(out_dir: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanctionsim.scenario.errors import ScenarioError
+from sanctionsim.scenario.errors import ScenarioError, ScenarioWarning
 from sanctionsim.scenario.expressions import Expression, ExpressionError
 from sanctionsim.scenario.expressions import parse as parse_expression
 from sanctionsim.scenario.loader import Scenario, load_scenario
@@ -21,6 +21,7 @@ __all__ = [
     "Scenario",
     "ScenarioConfig",
     "ScenarioError",
+    "ScenarioWarning",
     "load_scenario",
     "parse_expression",
 ]

@@ -27,6 +27,7 @@ from sanctionsim.scenario.fields import field_names, is_model, literal_values, s
 
 __all__ = [
     "ScenarioError",
+    "ScenarioWarning",
     "describe_type",
     "did_you_mean",
     "format_key_path",
@@ -146,6 +147,11 @@ class ScenarioError(ValueError):
             fields["key_path"] = ""
         fields.update(changes)
         return ScenarioError(**fields)
+
+
+class ScenarioWarning(UserWarning):
+    """Something in a scenario that runs but probably does not do what its author meant (an event
+    dated outside the run, say); the command line prints it as one ``warning:`` line."""
 
 
 def _rebuild(fields: dict[str, Any]) -> ScenarioError:

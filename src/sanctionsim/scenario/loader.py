@@ -2,10 +2,13 @@
 
 Steps, each of which reports problems as a one-line :class:`ScenarioError`:
 
-1. :func:`read_yaml` reads one file with ``yaml.safe_load``; it must hold a mapping.
+1. :func:`read_yaml` reads one file with ``yaml.SafeLoader`` within the limits of
+   :mod:`sanctionsim.scenario.bounded` (size, nodes with aliases expanded, nesting); it must hold a
+   mapping.
 2. :func:`resolve` follows ``extends: other.yaml`` (relative to the extending file's folder, or to the
-   ``scenarios`` folder; the ``.yaml`` suffix is optional) and deep-merges each file over its base:
-   mappings merge key by key, while lists, scalars and ``null`` replace the base value.
+   ``scenarios`` folder; the ``.yaml`` suffix is optional; only under :func:`allowed_roots`) and
+   deep-merges each file over its base: mappings merge key by key, while lists, scalars and ``null``
+   replace the base value.
 3. :func:`apply_overrides` applies ``--set a.b.c=value`` overrides; each value is parsed as YAML.
 4. :func:`load_scenario` validates the result with the schema (``ScenarioConfig`` by default) and
    returns a :class:`Scenario`. A validation error names the file the offending key came from (or
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sanctionsim.scenario.bounded import LimitError, load_bounded, read_bounded
 from sanctionsim.scenario.errors import ScenarioError, did_you_mean, format_key_path, from_validation_error
 
 if TYPE_CHECKING:
@@ -42,6 +47,7 @@ __all__ = [
     "OVERRIDE_SOURCE",
     "SCENARIOS_DIRNAME",
     "Scenario",
+    "allowed_roots",
     "apply_overrides",
     "compute_config_hash",
     "config_from_data",
@@ -199,14 +205,18 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     Returns:
         The mapping (not yet resolved: an ``extends`` key is left in place).
 
+    The file is read within the limits of :mod:`sanctionsim.scenario.bounded` (size, nodes with
+    aliases expanded, nesting), so a hostile file is refused in bounded time and memory.
+
     Raises:
-        ScenarioError: If the file is missing or unreadable, is not valid YAML (the error gives the
-            line and column), is empty, or does not hold a mapping.
+        ScenarioError: If the file is missing or unreadable, too large, not a regular file, is not
+            valid YAML (the error gives the line and column), expands beyond the node or nesting
+            limits, is empty, or does not hold a mapping.
     """
     file = Path(path)
     shown = _display_short(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_bounded(file).decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError("file not found", file=shown, expected="an existing scenario file") from None
     except IsADirectoryError:
@@ -215,10 +225,14 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ScenarioError(
             f"cannot decode the file ({exc.reason} at byte {exc.start})", file=shown, expected="UTF-8 text"
         ) from None
+    except LimitError as exc:
+        raise ScenarioError(str(exc), file=shown) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read the file ({exc.strerror or exc})", file=shown) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded(text)
+    except LimitError as exc:
+        raise ScenarioError(str(exc), file=shown) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
@@ -278,8 +292,45 @@ def _kind(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def allowed_roots(child: Path, root: Path | None) -> list[Path]:
+    """The folders a scenario file may ``extends:`` from, symlinks resolved.
+
+    They are the extending file's own folder, the scenarios folder (``--root``, else the nearest
+    enclosing folder named ``scenarios``) and ``scenarios/`` in the working directory.
+    """
+    folders = [child.resolve().parent]
+    for extra in (root, find_scenarios_root(child), Path.cwd() / SCENARIOS_DIRNAME):
+        if extra is not None and extra.is_dir():
+            folders.append(extra.resolve())
+    return list(dict.fromkeys(folders))
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+#: Most files listed when looking for a "did you mean" among the candidates for a missing base.
+_MAX_LISTED_FILES = 2000
+
+
+def _known_names(folders: Sequence[Path], child: Path) -> list[str]:
+    known: list[str] = []
+    for folder in folders:
+        if folder.is_dir():
+            for file in itertools.islice(folder.rglob("*"), _MAX_LISTED_FILES):
+                if file.suffix in _SUFFIXES and file.resolve() != child:
+                    known.append(file.relative_to(folder).with_suffix("").as_posix())
+    return sorted(known)
+
+
 def _find_base(name: str, *, child: Path, root: Path | None) -> Path:
-    """Locate the file named by ``extends: name`` in ``child``."""
+    """Locate the file named by ``extends: name`` in ``child``, only under :func:`allowed_roots`.
+
+    A name that leads outside them (``/etc/passwd``, ``../../x.yaml``, a symlink out) is refused
+    whether or not the file exists, and nothing outside them is read.
+    """
+    shown = _display_short(child)
+    roots = allowed_roots(child, root)
     folders = [child.parent]
     if root is not None and root not in folders:
         folders.append(root)
@@ -290,22 +341,42 @@ def _find_base(name: str, *, child: Path, root: Path | None) -> Path:
         candidates.append(base)
         if not relative.suffix or relative.suffix not in _SUFFIXES:
             candidates.extend(base.with_name(base.name + suffix) for suffix in _SUFFIXES)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    known: list[str] = []
-    for folder in folders:
-        if folder.is_dir():
-            for file in sorted(folder.rglob("*")):
-                if file.suffix in _SUFFIXES and file.resolve() != child:
-                    known.append(file.relative_to(folder).with_suffix("").as_posix())
+    inside = [c for c in candidates if _inside(c.resolve(), roots)]
+    # a path that lies in the folders but leads out of them (a symlink) is refused as well
+    leads_out = [
+        c
+        for c in candidates
+        if c not in inside and os.path.lexists(c) and _inside(Path(os.path.abspath(c)), roots)
+    ]
+    if not inside or leads_out:
+        how = f" (through the link {_display_short(leads_out[0])})" if leads_out else ""
+        raise ScenarioError(
+            f"base scenario {name!r} is outside the folders a scenario may extend from "
+            f"({', '.join(_display_short(r) for r in roots)}){how}",
+            file=shown,
+            key_path=EXTENDS_KEY,
+            expected="a scenario file under this file's folder, the scenarios folder or --root",
+        )
+    for candidate in inside:
+        resolved = candidate.resolve()
+        if resolved.is_file():
+            if resolved.suffix not in _SUFFIXES:
+                raise ScenarioError(
+                    f"base scenario {name!r} is not a scenario file",
+                    file=shown,
+                    key_path=EXTENDS_KEY,
+                    expected=f"a file ending in {' or '.join(_SUFFIXES)}",
+                )
+            return resolved
     looked = " or ".join(_display_short(f) for f in folders)
     raise ScenarioError(
         f"cannot find the base scenario {name!r} (looked in {looked})",
-        file=_display_short(child),
+        file=shown,
         key_path=EXTENDS_KEY,
         expected="a scenario file path relative to this file or to the scenarios folder",
-        suggestion=did_you_mean(relative.with_suffix("").as_posix() if relative.suffix else name, known),
+        suggestion=did_you_mean(
+            relative.with_suffix("").as_posix() if relative.suffix else name, _known_names(folders, child)
+        ),
     )
 
 
@@ -440,8 +511,9 @@ def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
 
     ``extends: name`` is looked up relative to the extending file's folder, then relative to the
     scenarios folder (``root``, by default the nearest enclosing folder named ``scenarios``);
-    ``.yaml`` / ``.yml`` may be left off. Mappings merge key by key (the extending file wins);
-    lists, scalars and ``null`` replace the base value.
+    ``.yaml`` / ``.yml`` may be left off. The base must lie under :func:`allowed_roots` (symlinks
+    resolved): an absolute path elsewhere or a ``../..`` escape is refused. Mappings merge key by
+    key (the extending file wins); lists, scalars and ``null`` replace the base value.
 
     Args:
         path: The scenario file.
@@ -474,7 +546,7 @@ def _override_error(
     )
 
 
-def _apply_one(data: dict[str, Any], text: str, prov: Provenance) -> None:
+def _apply_one(data: dict[str, Any], text: str, prov: Provenance, created: set[Loc]) -> None:
     if not isinstance(text, str):
         raise _override_error(str(text), "an override must be a string")
     key_text, sep, value_text = text.partition("=")
@@ -492,7 +564,9 @@ def _apply_one(data: dict[str, Any], text: str, prov: Provenance) -> None:
             text, "'extends' cannot be overridden", key_path=key_text, expected="a key other than 'extends'"
         )
     try:
-        value = _numbers_as_yaml12(yaml.safe_load(value_text)) if value_text.strip() else None
+        value = _numbers_as_yaml12(load_bounded(value_text)) if value_text.strip() else None
+    except LimitError as exc:
+        raise _override_error(text, f"the value is too large ({exc})", key_path=key_text) from None
     except yaml.YAMLError as exc:
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise _override_error(text, f"the value is not valid YAML ({problem})", key_path=key_text) from None
@@ -511,6 +585,7 @@ def _apply_one(data: dict[str, Any], text: str, prov: Provenance) -> None:
             else:
                 if key not in node or node[key] is None:
                     node[key] = {}
+                    created.add(tuple(loc))
                 node = node[key]
         elif isinstance(node, list):
             index = int(part) if part.isdigit() else -1
@@ -536,12 +611,14 @@ def _apply_one(data: dict[str, Any], text: str, prov: Provenance) -> None:
     _record(prov, tuple(loc), value, OVERRIDE_SOURCE)
 
 
-def _apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], prov: Provenance) -> dict[str, Any]:
+def _apply_overrides(
+    data: Mapping[str, Any], overrides: Sequence[str], prov: Provenance, created: set[Loc] | None = None
+) -> dict[str, Any]:
     if isinstance(overrides, str):
         overrides = [overrides]
     result = copy.deepcopy(dict(data))
     for text in overrides:
-        _apply_one(result, text, prov)
+        _apply_one(result, text, prov, created if created is not None else set())
         _release_uncertainties(result, {text.split("=", 1)[0].strip()})
     return result
 
@@ -614,14 +691,16 @@ def load_scenario(
     file = Path(path)
     root_path = Path(root).resolve() if root is not None else None
     data, prov = _resolve(file, root=root_path, chain=())
-    resolved = _apply_overrides(data, overrides, prov)
+    created: set[Loc] = set()
+    resolved = _apply_overrides(data, overrides, prov, created)
     model = schema if schema is not None else _default_schema()
     top = _display_short(file.resolve())
     try:
         config = model.model_validate(resolved)
     except ValidationError as exc:
         error = from_validation_error(exc, model=model)
-        raise error.replace(file=_source_of(error.loc, prov, top)) from None
+        new_entry = _new_entry_error(error, data, created)
+        raise new_entry or error.replace(file=_source_of(error.loc, prov, top)) from None
     return Scenario(
         config=config,  # type: ignore[arg-type]  # any schema may be given; ScenarioConfig by default
         resolved=resolved,
@@ -630,6 +709,36 @@ def load_scenario(
         config_hash=compute_config_hash(resolved),
         overrides=_override_list(overrides),
     )
+
+
+def _new_entry_error(
+    error: ScenarioError, before: Mapping[str, Any], created: set[Loc]
+) -> ScenarioError | None:
+    """Blame ``--set`` for an error inside a mapping that an override's key path made.
+
+    ``--set actors.XYZ.gdp=1`` makes a new actor ``XYZ`` that lacks the keys an actor needs; the
+    error then names ``--set`` and the entries the scenario has, not the file that holds ``actors``.
+    """
+    if error.message != "required key is missing":
+        return None
+    node: Any = before
+    for depth, key in enumerate(error.loc[:-1]):
+        if not isinstance(node, Mapping):
+            return None
+        if key not in node:
+            if depth == 0 or tuple(error.loc[: depth + 1]) not in created:
+                return None
+            known = [str(k) for k in node]
+            return ScenarioError(
+                f"{key!r} is not in the scenario, so --set made a new entry "
+                f"(then: {error.key_path}: {error.message})",
+                file=OVERRIDE_SOURCE,
+                loc=error.loc[: depth + 1],
+                expected=f"one of {', '.join(known)}" if known else None,
+                suggestion=did_you_mean(key, known),
+            )
+        node = node[key]
+    return None
 
 
 def _override_list(overrides: Sequence[str]) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sanctionsim.goods import GOOD_NAMES
+from sanctionsim.goods import GOOD_NAMES, PERSONNEL
 from sanctionsim.scenario.fields import bounds_of, strip, unwrap, walk
 
 
@@ -36,21 +36,59 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: Years a calendar month may lie in (results hold dates as nanosecond timestamps, which end in 2262).
+YEARS = (1900, 2199)
 
 
 def _check_month(value: str) -> str:
     if not MONTH_RE.match(value):
         raise ValueError(f"a calendar month written YYYY-MM, got {value!r}")
+    if not YEARS[0] <= int(value[:4]) <= YEARS[1]:
+        raise ValueError(f"a calendar month from {YEARS[0]}-01 to {YEARS[1]}-12, got {value!r}")
     return value
 
 
 class GoodHolding(_Model):
-    """One actor's position in one good."""
+    """One actor's position in one good, and how its production capacity grows."""
 
-    stock: Annotated[NonNeg, Kind.INITIAL] = Field(0.0, description="Initial stock [good unit]")
-    production: NonNeg = Field(0.0, description="Production capacity [good unit/month]")
-    need: NonNeg = Field(0.0, description="Monthly need (consumption demand) [good unit/month]")
+    stock: Annotated[NonNeg, Kind.INITIAL] = Field(
+        0.0, description="Initial stock; for personnel, the people at home ready to be sent [good unit]"
+    )
+    production: NonNeg = Field(
+        0.0,
+        description="Base production capacity; for personnel, people who become ready each month "
+        "[good unit/month]",
+    )
+    need: NonNeg = Field(
+        0.0,
+        description="Monthly need (consumption demand); for personnel, the people a host wants deployed "
+        "[good unit/month; persons for personnel]",
+    )
+    ceiling: NonNeg = Field(
+        0.0, description="Most the capacity can grow to (0: no growth beyond the base) [good unit/month]"
+    )
+    ramp: Share = Field(
+        0.0,
+        description="Share of the gap between capacity and ceiling the state builds each month [1/month]",
+    )
+    invest_share: Share = Field(
+        0.0, description="Share of the actor's export earnings invested in this capacity [share]"
+    )
+    capacity_cost: NonNeg = Field(
+        0.0,
+        description="Investment adding one unit a month of capacity (0: none) [USD per good unit/month]",
+    )
+    build_months: Annotated[int, Field(ge=0, le=36)] = Field(
+        6, description="Months between investing and the capacity producing (time to build) [months]"
+    )
+    depreciation: Share = Field(0.0, description="Share of built capacity lost each month [1/month]")
+    tech_gain: NonNeg = Field(
+        0.0,
+        description="Capacity added per technology unit received [good unit/month per transfer unit]",
+    )
 
 
 class Actor(_Model):
@@ -103,6 +141,9 @@ class GoodParams(_Model):
     keep_months: NonNeg = Field(3.0, description="Months of need a seller keeps before exporting [months]")
     max_markup: NonNeg = Field(5.0, description="Cap on valuation relative to unit value [-]")
     trade_rate: Share = Field(0.5, description="Share of a gap or surplus traded per month [1/month]")
+    per_container: NonNeg = Field(
+        0.0, description="Units in one 20-foot container (0: not shipped in containers) [good unit/container]"
+    )
 
 
 class Route(_Model):
@@ -122,6 +163,9 @@ class Route(_Model):
         0.05, description="Capacity lost per detected lot through designation of vessels or firms [share]"
     )
     rebuild_rate: Share = Field(0.05, description="Capacity recovered toward base per month [1/month]")
+    closed_below: Share = Field(
+        0.0, description="Health below which designations close the route until it is rebuilt [share]"
+    )
     via: str | None = Field(
         None,
         description="The compliance actor, if the route runs through it and is throttled by it [actor code]",
@@ -169,6 +213,11 @@ class Compliance(_Model):
     w_secondary: float = Field(6.0, description="Weight of exposure x secondary sanctions strength [-]")
     w_closeness: float = Field(1.0, description="Weight of unease at the tie between the partners [-]")
     w_ties: float = Field(2.0, description="Weight of the third party's mean tie to the partners [-]")
+    derisking: Share = Field(
+        0.0,
+        description="Share of the third party's trade with the partners its firms and banks drop at full "
+        "compliance, legal trade included (de-risking) [0-1]",
+    )
     partners: tuple[str, str] = Field(
         ("RUS", "PRK"), description="The partnership it watches [two actor codes]"
     )
@@ -182,8 +231,11 @@ class War(_Model):
     intensity: NonNeg = Field(1.0, description="Multiplier on the fire rate (events change it) [-]")
     trend: float = Field(0.0, description="Change of the fire rate per year [1/year]")
     noise_sd: NonNeg = Field(0.1, description="Month-to-month log-normal noise on demand [-]")
-    rounds_per_container: Annotated[float, Field(gt=0)] = Field(
-        450.0, description="Rounds per shipping container [rounds/container]"
+    persistence: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.9, description="AR(1) persistence of the war-intensity path from month to month [-]"
+    )
+    path_sd: NonNeg = Field(
+        0.0, description="Monthly innovation of the log war-intensity path (0: no path uncertainty) [-]"
     )
 
 
@@ -240,6 +292,9 @@ class TieDynamics(_Model):
     shared_adversary: NonNeg = Field(0.3, description="Target lift when both are hostile to a third [-]")
     entrapment: NonNeg = Field(0.05, description="Target drop from the partner's war burden [-]")
     abandonment: NonNeg = Field(0.3, description="Target drop at full unmet requests [-]")
+    unease: NonNeg = Field(
+        0.0, description="Target drop of the third party's ties to the partners per unit of their tie [-]"
+    )
     noise_sd: NonNeg = Field(0.01, description="Monthly tie noise [-]")
     willingness_midpoint: Tie = Field(0.0, description="Tie at which partners trade at half willingness [-]")
     willingness_scale: Annotated[float, Field(gt=0)] = Field(
@@ -258,6 +313,53 @@ class AdaptivePolicy(_Model):
     budget_step: NonNeg = Field(0.5, description="Budget increase per escalation [share of current]")
     secondary_step: Share = Field(0.1, description="Secondary sanctions strength added per escalation [-]")
     max_escalations: Annotated[int, Field(ge=0)] = Field(3, description="Most escalations in a run [count]")
+
+
+class Contract(_Model):
+    """A bilateral in-kind contract: the supplier delivers goods (or the services of people it has
+    deployed) and the buyer pays a basket of goods, by value shares; cash settles the rest. Each side
+    delivers in proportion to its trust that the other pays (relational contracting)."""
+
+    supplier: str = Field(description="Actor delivering the goods [actor code]")
+    buyer: str = Field(description="Actor paying for them [actor code]")
+    goods: list[str] = Field(
+        description="Goods the supplier delivers; personnel: their services [good names]"
+    )
+    payment: dict[str, Share] = Field(
+        description="The buyer's in-kind payment by value share, at most 1 in all; cash settles the rest "
+        "(a 'cash' entry documents its share) [good -> share]"
+    )
+    terms: NonNeg = Field(1.0, description="Price of the supplier's goods relative to the market price [-]")
+    trust: Annotated[Share, Kind.INITIAL] = Field(
+        0.8, description="Each side's trust in the other at the start [0-1]"
+    )
+    trust_speed: Share = Field(
+        0.2, description="Share of the gap to the latest delivery ratio trust moves each month [1/month]"
+    )
+
+
+class Deployment(_Model):
+    """People a sender deploys to a host: a stock with rotation and attrition, filled at the host's
+    request as far as the sender is willing."""
+
+    sender: str = Field(description="Actor sending the people [actor code]")
+    host: str = Field(description="Actor they serve [actor code]")
+    good: str = Field(description="Which people: a personnel good (workers, troops) [good name]")
+    deployed: Annotated[NonNeg, Kind.INITIAL] = Field(
+        0.0, description="People deployed at the start [persons]"
+    )
+    rotation_months: Annotated[float, Field(gt=0)] = Field(
+        24.0, description="Average stay before going home (contract length or rotation) [months]"
+    )
+    attrition: Share = Field(0.0, description="Share of the deployed lost each month (casualties) [1/month]")
+    speed: Share = Field(0.2, description="Share of the host's unmet request sent each month [1/month]")
+
+    @field_validator("good")
+    @classmethod
+    def _personnel(cls, value: str) -> str:
+        if value not in PERSONNEL:
+            raise ValueError(f"a personnel good, one of {', '.join(PERSONNEL)}; got {value!r}")
+        return value
 
 
 class Action(_Model):
@@ -311,6 +413,7 @@ class Uncertainty(_Model):
     dist: Literal["uniform", "loguniform"] = Field(
         "uniform", description="Distribution between the bounds [uniform/loguniform]"
     )
+    reason: str = Field("", description="Why this range: its source or the argument for it [text]")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uncertainty:
@@ -344,6 +447,12 @@ class ScenarioConfig(_Model):
     actors: dict[str, Actor] = Field(description="Actors keyed by upper-case code [code -> actor]")
     goods: dict[str, GoodParams] = Field(description="Valuation parameters per good [good -> parameters]")
     routes: dict[str, Route] = Field(description="Channels for sanctioned goods and cash [name -> route]")
+    contracts: dict[str, Contract] = Field(
+        default_factory=dict, description="Bilateral in-kind contracts [name -> contract]"
+    )
+    deployments: dict[str, Deployment] = Field(
+        default_factory=dict, description="People deployed abroad [name -> deployment]"
+    )
     sanctions: dict[str, Sanction] = Field(
         default_factory=dict, description="Sanctions regimes [name -> regime]"
     )
@@ -411,6 +520,42 @@ class ScenarioConfig(_Model):
             for g in [*regime.goods, *regime.caps]:
                 if g not in GOOD_NAMES:
                     raise ValueError(f"sanctions.{name}.goods: goods, one of {', '.join(GOOD_NAMES)}")
+        for name, c in self.contracts.items():
+            for role, code in (("supplier", c.supplier), ("buyer", c.buyer)):
+                if code not in codes:
+                    raise ValueError(
+                        f"contracts.{name}.{role}: an actor code, one of {sorted(codes)}; got {code}"
+                    )
+            if c.supplier == c.buyer:
+                raise ValueError(f"contracts.{name}: supplier and buyer must differ")
+            for key, goods in (("goods", c.goods), ("payment", list(c.payment))):
+                for g in goods:
+                    if g not in GOOD_NAMES:
+                        raise ValueError(
+                            f"contracts.{name}.{key}: goods, one of {', '.join(GOOD_NAMES)}; got {g}"
+                        )
+            if "cash" in c.goods:
+                raise ValueError(f"contracts.{name}.goods: cash is the payment, not a good delivered")
+            in_kind = sum(v for k, v in c.payment.items() if k != "cash")
+            if in_kind > 1.0 + 1e-9:
+                raise ValueError(
+                    f"contracts.{name}.payment: in-kind value shares of at most 1 in all, got {in_kind:g}"
+                )
+        seen_deployments: dict[tuple[str, str, str], str] = {}
+        for name, d in self.deployments.items():
+            for role, code in (("sender", d.sender), ("host", d.host)):
+                if code not in codes:
+                    raise ValueError(
+                        f"deployments.{name}.{role}: an actor code, one of {sorted(codes)}; got {code}"
+                    )
+            if d.sender == d.host:
+                raise ValueError(f"deployments.{name}: sender and host must differ")
+            key3 = (d.sender, d.host, d.good)
+            if key3 in seen_deployments:
+                raise ValueError(
+                    f"deployments.{name}: the same people as deployments.{seen_deployments[key3]}"
+                )
+            seen_deployments[key3] = name
         for key in self.reporting:
             pair = key.split("-")
             if len(pair) != 2 or not set(pair) <= codes:

@@ -43,7 +43,7 @@ class EconomyStep(Process):
         exports = m.payments.bill.sum(axis=2)  # value of the goods each actor delivered this month
         uv = self.goods.unit_value[:, None, :]
         uv = np.where(np.arange(s.g) == CASH, 0.0, uv)
-        met = np.where(s.perishable, self.ledger.stock, prod.consumed)  # labour: what is at hand this month
+        met = np.where(s.personnel, self.ledger.stock, prod.consumed)  # people: those at hand this month
         unmet = np.maximum(0.0, prod.need - met)
         shortfall = (uv * unmet).sum(axis=2) / np.maximum((uv * prod.need).sum(axis=2), EPS)
         if st.shortfall0 is None:

@@ -1,19 +1,21 @@
 """Movement: what was shipped leaves its senders' stocks and what was delivered reaches its
-receivers' (goods and cash alike), through the ledger."""
+receivers' (goods, people and cash alike), through the ledger. It records the month's deliveries
+between the roles."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sanctionsim.constants import EPS
-from sanctionsim.goods import GOOD_INDEX
+from sanctionsim.goods import GOOD_INDEX, GOOD_NAMES
 from sanctionsim.model.context import Month
-from sanctionsim.model.pars import WarPars
+from sanctionsim.model.pars import GoodPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.structure import rowsum
 
-ARMS_AND_LABOUR = [GOOD_INDEX[g] for g in ("shells", "missiles", "workers", "troops")]
+ARMS = [GOOD_INDEX[g] for g in ("shells", "missiles")]
+CONTAINERISED = tuple(g for g in GOOD_NAMES if g != "cash")
 
 
 class Movement(Process):
@@ -21,11 +23,11 @@ class Movement(Process):
 
     name = "movement"
     title = "shipments leave senders' stocks, deliveries reach receivers'"
-    reads = ("flows",)
-    war: WarPars
+    reads = ("trade", "flows")
+    goods: GoodPars
 
     def step(self, m: Month) -> None:
-        """Move goods and cash."""
+        """Move goods, people and cash."""
         s = self.structure
         shape = self.ledger.stock.shape
         self.ledger.move(s.by_src(m.flows.shipped).reshape(shape), s.by_dst(m.flows.delivered).reshape(shape))
@@ -39,6 +41,14 @@ class Movement(Process):
             & (s.combo_good == GOOD_INDEX[good])
         )
         return rowsum(m.flows.delivered[:, sel])
+
+    def containers(self, m: Month, src: str, dst: str, goods: tuple[str, ...]) -> np.ndarray:
+        """Containers of ``goods`` delivered from role ``src`` to role ``dst`` (quantity / per_container)."""
+        out = self.zeros()
+        for good in goods:
+            per = self.goods.per_container[:, GOOD_INDEX[good]]
+            out = out + np.where(per > 0, self.delivered(m, src, dst, good) / np.maximum(per, EPS), 0.0)
+        return out
 
     @result(
         "shells_{partner}_to_{war}",
@@ -63,12 +73,21 @@ class Movement(Process):
     @result(
         "containers_{partner}_to_{war}",
         "containers/month",
-        "Shipping containers of munitions delivered {partner} to {war} (rounds / rounds_per_container)",
+        "Containers of munitions delivered {partner} to {war} (rounds / per_container of shells)",
         direction=-1,
         flow=True,
     )
     def _containers(self, m: Month) -> np.ndarray:
-        return self.delivered(m, "partner", "war", "shells") / self.war.rounds_per_container
+        return self.containers(m, "partner", "war", ("shells",))
+
+    @result(
+        "containers_{war}_to_{partner}",
+        "containers/month",
+        "Containers delivered {war} to {partner}: every good shipped in containers (per_container > 0)",
+        flow=True,
+    )
+    def _return_containers(self, m: Month) -> np.ndarray:
+        return self.containers(m, "war", "partner", CONTAINERISED)
 
     @result(
         "oil_{war}_to_{partner}",
@@ -103,26 +122,6 @@ class Movement(Process):
         return self.delivered(m, "war", "partner", "technology")
 
     @result(
-        "workers_{partner}_in_{war}",
-        "person-months/month",
-        "{partner} workers employed in {war}",
-        direction=-1,
-        flow=True,
-    )
-    def _workers(self, m: Month) -> np.ndarray:
-        return self.delivered(m, "partner", "war", "workers")
-
-    @result(
-        "troops_{partner}_in_{war}",
-        "person-months/month",
-        "{partner} troops deployed with {war}",
-        direction=-1,
-        flow=True,
-    )
-    def _troops(self, m: Month) -> np.ndarray:
-        return self.delivered(m, "partner", "war", "troops")
-
-    @result(
         "cash_{war}_to_{partner}",
         "USD/month",
         "Hard currency settled {war} to {partner}",
@@ -132,28 +131,29 @@ class Movement(Process):
     def _cash(self, m: Month) -> np.ndarray:
         return self.delivered(m, "war", "partner", "cash")
 
-    @result(
-        "food_{war}_to_{partner}",
-        "tonnes/month",
-        "Food delivered {war} to {partner}",
-        flow=True,
-    )
+    @result("food_{war}_to_{partner}", "tonnes/month", "Food delivered {war} to {partner}", flow=True)
     def _food(self, m: Month) -> np.ndarray:
         return self.delivered(m, "war", "partner", "food")
+
+    def recorded_value(self, m: Month) -> np.ndarray:
+        """What customs record of each flow (R, C) [USD]: goods delivered on open routes at their unit
+        values (declared values, not the bargained price), times the pair's reporting share."""
+        s = self.structure
+        goods = ~s.combo_is_cash & ~s.personnel[s.combo_good]
+        return m.flows.delivered * self.goods.unit_value[:, s.combo_good] * s.combo_reported * goods
 
     def _recorded(self, m: Month) -> tuple[np.ndarray, np.ndarray]:
         s, roles = self.structure, self.roles
         partner, third = roles.index(roles.partner), roles.index(roles.third)
-        open_goods = (s.combo_route == 0) & ~s.combo_is_cash
-        involves = open_goods & ((s.combo_src == partner) | (s.combo_dst == partner))
-        rec_val = m.flows.value * s.combo_reported
+        involves = (s.combo_src == partner) | (s.combo_dst == partner)
+        rec_val = self.recorded_value(m)
         with_third = involves & ((s.combo_src == third) | (s.combo_dst == third))
         return rowsum(rec_val[:, involves]), rowsum(rec_val[:, with_third])
 
     @result(
         "{partner}_recorded_trade",
         "USD/month",
-        "{partner} trade through open (recorded) routes, both directions",
+        "{partner} trade in customs statistics (open routes, both directions, at unit values)",
         flow=True,
     )
     def _recorded_trade(self, m: Month) -> np.ndarray:
@@ -165,14 +165,26 @@ class Movement(Process):
         return with_third / np.maximum(recorded, EPS)
 
     @result(
+        "recorded_trade_{a}_{b}",
+        "USD/month",
+        "Trade between the two actors in customs statistics (open routes, both directions)",
+        per="pair",
+        flow=True,
+    )
+    def _recorded_pairs(self, m: Month) -> np.ndarray:
+        s = self.structure
+        by = s.by_pair(self.recorded_value(m)).reshape(self.n_replicates, s.n, s.n)
+        return by + by.transpose(0, 2, 1)
+
+    @result(
         "{partner}_arms_earnings",
         "USD/month",
-        "Value of arms and labour {partner} delivered abroad",
+        "Value of arms {partner} delivered abroad and of the services of its people abroad",
         direction=-1,
         flow=True,
     )
     def _arms_earnings(self, m: Month) -> np.ndarray:
         s, f = self.structure, m.flows
-        arms = np.isin(s.combo_good, ARMS_AND_LABOUR) & (s.combo_src == self.roles.index(self.roles.partner))
-        dval = f.value * f.delivered / np.maximum(f.shipped, EPS)
-        return rowsum(dval[:, arms])
+        partner = self.roles.index(self.roles.partner)
+        arms = np.isin(s.combo_good, ARMS) & (s.combo_src == partner)
+        return rowsum(f.delivered_value()[:, arms]) + m.trade.services[:, partner].sum(axis=1)

@@ -1,5 +1,6 @@
-"""Payments: bilateral bills are netted (barter) and the balance is paid in cash; what does not
-arrive stays as arrears, which lower the creditor's willingness to sell.
+"""Payments: bilateral bills (goods delivered, and the services of people deployed) are netted
+(barter) and the balance is paid in cash; what does not arrive stays as arrears, which lower the
+creditor's willingness to sell.
 
 Billing decides what each debtor pays, as far as its reserves allow; the cash then moves on the
 open channel or the payment channels (the cash shipping and interdiction steps); settlement,
@@ -19,11 +20,15 @@ from sanctionsim.model.state import PaymentState
 
 
 class Billing(Process):
-    """Net each pair's bills against each other and old arrears; the net debtor sends cash."""
+    """Net each pair's bills against each other and old arrears; the net debtor sends cash.
+
+    Bills are the value of goods delivered this month, plus the services of people deployed (their
+    movement itself is not sold).
+    """
 
     name = "billing"
     title = "bills netted against each other (barter); debtors send cash as reserves allow"
-    reads = ("flows",)
+    reads = ("trade", "flows")
     writes = ("payments",)
     payment_state: PaymentState
 
@@ -31,7 +36,8 @@ class Billing(Process):
         """Write ``m.payments`` (all but ``paid``)."""
         s = self.structure
         r, n = self.n_replicates, s.n
-        bill = s.by_pair(m.flows.delivered_value() * ~s.combo_is_cash).reshape(r, n, n)
+        goods = ~s.combo_is_cash & ~s.personnel[s.combo_good]  # people are billed for their services
+        bill = s.by_pair(m.flows.delivered_value() * goods).reshape(r, n, n) + m.trade.services
         barter = np.minimum(bill, bill.transpose(0, 2, 1))
         due = self.payment_state.arrears + bill
         net = due - due.transpose(0, 2, 1)
@@ -40,7 +46,7 @@ class Billing(Process):
         total_by_payer = owed.sum(axis=1)  # (R, j)
         afford = np.minimum(1.0, cash / np.maximum(total_by_payer, EPS)) * HEADROOM
         send = (owed * afford[:, None, :]).transpose(0, 2, 1)  # send[j, i]: cash flow src=j -> dst=i
-        m.payments = Payments(bill=bill, barter=barter, net=net, send=send)
+        m.payments = Payments(bill=bill, barter=barter, net=net, send=send, afford=afford)
 
 
 class Settlement(Process):

@@ -4,7 +4,8 @@ Each tie moves ``speed`` of the way to its target each month, plus noise. The ta
 ``tanh(atanh(affinity) + forces)``: the pair's affinity (``ties.A.B``) pushed by forces =
 trade_gain * x / (x + 2), with x the pair's trade in % of the smaller partner's monthly GDP,
 + shared_adversary * common hostility + treaty (``treaty.A.B``) - entrapment * war intensity
-(pairs with the belligerent, scaled by the tie) - abandonment * share of requests left unmet.
+(pairs with the belligerent, scaled by the tie) - abandonment * share of requests left unmet
+- unease * the partners' tie (the third party's ties to each partner: Beijing's unease).
 Without forces the target is the affinity; with them it stays inside (-1, 1), so no force is cut
 off by a clip at 1.
 """
@@ -17,10 +18,10 @@ import numpy as np
 
 from sanctionsim.constants import EPS
 from sanctionsim.model.context import Month
-from sanctionsim.model.pars import TieDynamicsPars, TiePars, WarPars
+from sanctionsim.model.pars import TieDynamicsPars, TiePars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
-from sanctionsim.model.state import EconomyState, TieState
+from sanctionsim.model.state import EconomyState, TieState, WarState
 
 _MAX_AFFINITY = 0.99  # affinities are clipped to this before atanh
 
@@ -48,12 +49,12 @@ class TiesStep(Process):
     """Move every tie toward its target (step 11)."""
 
     name = "ties"
-    title = "ties move toward affinity plus trade, shared adversaries, treaty, entrapment, abandonment"
+    title = "ties move toward affinity plus trade, common foes, treaty; minus entrapment, abandonment, unease"
     reads = ("deals", "flows", "payments")
     tie_pars: TiePars
     tie_dynamics: TieDynamicsPars
-    war: WarPars
     economy: EconomyState
+    war: WarState
     state: TieState
 
     def init_state(self) -> TieState:
@@ -82,6 +83,9 @@ class TiesStep(Process):
             axis=1,
         )
         gdp = self.economy.gdp
+        third = s.compliance_actor
+        partners = set(s.partners)
+        partners_i, partners_j = s.partners
         new = st.ties.copy()
         for k, (i, j) in enumerate(zip(s.pair_i, s.pair_j, strict=True)):
             x = 100.0 * trade[:, i, j] / np.maximum(np.minimum(gdp[:, i], gdp[:, j]), EPS)
@@ -93,6 +97,8 @@ class TiesStep(Process):
             )
             if s.war_actor in (i, j):
                 forces = forces - td.entrapment * self.war.intensity * np.maximum(0.0, st.ties[:, i, j])
+            if third in (i, j) and ({i, j} - {third}) <= partners:
+                forces = forces - td.unease * np.maximum(0.0, st.ties[:, partners_i, partners_j])
             # forces add on the atanh scale of the affinity, so the target stays inside (-1, 1) and every
             # force keeps moving it: a tie near 1 is harder to raise further, never clipped flat
             affinity = np.clip(self.tie_pars.affinity[:, i, j], -_MAX_AFFINITY, _MAX_AFFINITY)

@@ -1,0 +1,68 @@
+"""Worker processes of the local pool: quiet on Ctrl-C, gone when their parent dies.
+
+- Ctrl-C in a terminal sends SIGINT to every process of the foreground group. Workers ignore it
+  (and take SIGTERM's default action), so only the parent reacts: it stops the pool and prints one
+  line, with no traceback from any worker.
+- A worker must not outlive its parent (an out-of-memory killer sends the parent SIGKILL, which
+  cannot be caught). On Linux the kernel kills the worker when its parent dies
+  (``prctl(PR_SET_PDEATHSIG, SIGKILL)``); everywhere, a watchdog thread in the worker exits it once
+  its parent process id changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+__all__ = ["WATCHDOG_SECONDS", "init_worker", "stop_pool"]
+
+#: How often a worker's watchdog checks that its parent is alive, in seconds.
+WATCHDOG_SECONDS = 0.5
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask the Linux kernel to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _watchdog(parent: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)  # the parent is gone: nothing is waiting for this worker's results
+
+
+def init_worker(parent: int) -> None:
+    """Initializer of a pool worker (runs in the worker): see the module docstring.
+
+    Args:
+        parent: The process id of the parent that made the pool.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+    threading.Thread(target=_watchdog, args=(parent,), name="parent-watchdog", daemon=True).start()
+
+
+def stop_pool(executor: ProcessPoolExecutor) -> None:
+    """Stop a pool now: terminate its workers (batches in progress are dropped) and shut it down."""
+    workers = dict(getattr(executor, "_processes", None) or {})  # pid -> Process (a private detail)
+    for process in workers.values():
+        with contextlib.suppress(Exception):
+            process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)

@@ -354,6 +354,7 @@ def test_to_ema_feeds_ema_workbench_analyses(small_sweep):
         (["sweep", "baseline", "-p", "enforcement.monitoring"], "give a range"),
         (["sweep", "baseline", "-p", "war.fire_rate=1:2", "-d", "latin"], "expected one of grid, lhs"),
         (["sweep", "baseline", "-p", "war.fire_rate=0:2:log"], "log range needs low > 0"),
+        (["sweep", "baseline", "-p", "war.fire_rate", "-d", "grid", "-N", "30000", "-m", "40"], "need --yes"),
     ],
 )
 def test_bad_sweep_options_get_one_line(args, message, tmp_path):

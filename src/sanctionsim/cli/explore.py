@@ -21,8 +21,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sanctionsim.cli.common import console, handle_errors, print_json, progress_bar
-from sanctionsim.cli.run import Json, Months, Seed, Sets, Workers, default_out
+from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.run import Json, Months, Seed, Sets, Workers, Yes, default_out
 from sanctionsim.formatting import format_number, plain_json
 from sanctionsim.results import Results, load_results
 from sanctionsim.results.comparison import is_comparison_folder
@@ -80,10 +80,12 @@ def sweep_command(
     set_: Sets = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (must not exist).")] = None,
     workers: Workers = None,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario over an experiment design into one results folder (inputs joined by replicate)."""
     from sanctionsim.analysis.effects import Comparison
+    from sanctionsim.experiments.estimate import estimate
     from sanctionsim.experiments.spec import load_for_run
     from sanctionsim.experiments.sweep import sweep
     from sanctionsim.scenario.library import find_scenario
@@ -109,6 +111,9 @@ def sweep_command(
             workers=workers,
             progress=update,
             command=sys.argv,
+            before_run=lambda rows, months, scenarios: confirm_size(
+                estimate(runs=rows, months=months, scenarios=scenarios, workers=workers), yes=yes
+            ),
         )
     folders = (
         {name: res for name, res in result.results.items()}

@@ -149,6 +149,7 @@ def sweep(
     progress: Progress | None = None,
     command: str | Sequence[str] | None = None,
     model: Callable[..., Tables] | None = None,
+    before_run: Callable[[int, int, int], None] | None = None,
 ) -> Results | Comparison:
     """Run a scenario over an experiment design, ``replicates`` runs per point on common random numbers.
 
@@ -179,6 +180,8 @@ def sweep(
         model: A batch function with :func:`~sanctionsim.experiments.ensemble.run_batch`'s signature
             to run instead of sanctionsim's model (tests plug in closed-form models); its parameter
             paths are then not checked against the scenario.
+        before_run: Called with (rows per policy, months, policies) once everything is checked and
+            before anything runs (the command line asks for ``--yes`` for a large sweep there).
 
     Returns:
         The results (``inputs`` joined to ``metrics`` by replicate); a
@@ -211,6 +214,9 @@ def sweep(
     extra: dict[str, Any] = {"design": {**points.describe(), "replicates": replicates}}
     if levers:
         extra["levers"] = [path for path, _ in parse_levers(levers)]
+    horizon = base.config.months if months is None else months
+    if before_run is not None:
+        before_run(layout.rows, horizon, len(runs_of))
     if len(runs_of) > 1:
         return compare(
             runs_of[0],
@@ -224,9 +230,7 @@ def sweep(
             layout=layout,
             manifest_extra=extra,
         )
-    spec = RunSpec(
-        scenario=base, runs=layout.rows, seed=seed, months=base.config.months if months is None else months
-    )
+    spec = RunSpec(scenario=base, runs=layout.rows, seed=seed, months=horizon)
     return simulate(
         spec,
         out=out,

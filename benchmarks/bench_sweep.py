@@ -46,7 +46,14 @@ def _example() -> ModuleType:
 
 
 EXAMPLE = _example()
-SCENARIO, PARAMS, OUTCOME = EXAMPLE.SCENARIO, EXAMPLE.PARAMS, EXAMPLE.RATIO
+SCENARIO, OUTCOME = EXAMPLE.SCENARIO, EXAMPLE.RATIO
+#: The worked example's enforcement assumptions, with three of the baseline's uncertainties.
+PARAMS = [
+    "war.fire_rate",
+    "actors.PRK.goods.shells.stock",
+    "actors.PRK.goods.shells.production",
+    *EXAMPLE.PARAMS,
+]
 
 
 def main() -> None:

@@ -190,6 +190,8 @@ def test_sweep_writes_one_folder_with_inputs_joined_by_replicate(small_sweep):
     design = ["war.fire_rate", "routes.covert_direct.kappa", "ties.RUS.PRK"]
     assert res.parameters[:3] == design
     assert set(res.parameters[3:]) == set(res.manifest["config"]["uncertainties"]) - set(design)
+    # the drawn ones take one value per stream: not explored, so not boxed or scored by default
+    assert ss.analysis.outcomes.explored(res) == design
     assert inputs["replicate"].tolist() == list(range(20))
     assert inputs["point"].tolist() == [p for p in range(10) for _ in range(2)]
     assert inputs["stream"].tolist() == [0, 1] * 10  # every point on the same two streams
@@ -263,6 +265,7 @@ def test_a_plain_runs_drawn_inputs_rerun_alone_and_replay(tmp_path):
     res = ss.load_results(out)
     assert res.inputs["point"].tolist() == [0] * 4 and res.inputs["stream"].tolist() == [0, 1, 2, 3]
     assert res.parameters == list(res.manifest["config"]["uncertainties"])
+    assert ss.analysis.outcomes.explored(res) == res.parameters  # one point: every draw explores
     again = ss.rerun(res, 3)
     mine = res.metrics[res.metrics["replicate"] == 3].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, again.metrics, check_exact=True)  # same id: stream 3
@@ -390,7 +393,9 @@ def test_make_explore_rewrites_only_the_generated_block(tmp_path):
     begin, end = "<!-- explore:begin -->", "<!-- explore:end -->"
     assert new.split(begin)[0] == text.split(begin)[0] and new.split(end)[1] == text.split(end)[1]
     block = new.split(begin)[1].split(end)[0]
-    assert "8 base points over 6 parameters, 64 points x 1 replicates = 64 runs" in block
+    drawn = ss.load_scenario(ROOT / "scenarios" / "policies" / "sanctions-enforced.yaml").config.uncertainties
+    d = len(set(drawn) | {p.split("=")[0] for p in example["PARAMS"]})
+    assert f"8 base points over {d} parameters" in block and f"{8 * (d + 2)} runs of 36 months" in block
     assert "| `war.fire_rate` |" in block and "coverage **" in block
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [
         "exploring-prim.png",

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sanctionsim.analysis.outcomes import condition
+from sanctionsim.analysis.outcomes import condition, explored
 from sanctionsim.formatting import plain_json
 from sanctionsim.results import Results
 
@@ -219,7 +219,9 @@ def discover(
             claim of the run's own scenario.
         where: A condition in the claim grammar instead, e.g.
             ``mean(shells_prk_to_rus, "2025-07", "2026-06") < 1e5``.
-        parameters: The parameters to box (default: every parameter that varies).
+        parameters: The parameters to box (default: those the run explores,
+            :func:`~sanctionsim.analysis.outcomes.explored`: in a sweep, not the drawn uncertainties
+            outside the design, which take one value per random stream).
         min_density: See :func:`prim_box`.
         peel_alpha: See :func:`prim_box`.
         paste_alpha: See :func:`prim_box`.
@@ -231,7 +233,7 @@ def discover(
     """
     cond = condition(results, claim=claim, where=where)
     table = results.joined()
-    names = list(results.parameters if parameters is None else parameters)
+    names = list(explored(results) if parameters is None else parameters)
     unknown = [p for p in names if p not in results.parameters]
     if unknown:
         raise ValueError(

@@ -30,7 +30,16 @@ from sanctionsim.scenario import load_scenario
 from sanctionsim.scenario.library import find_scenario
 from sanctionsim.scenario.schema import Claim
 
-__all__ = ["Condition", "by_point", "condition", "joined", "metric_columns", "outcomes", "quantity"]
+__all__ = [
+    "Condition",
+    "by_point",
+    "condition",
+    "explored",
+    "joined",
+    "metric_columns",
+    "outcomes",
+    "quantity",
+]
 
 _KEYS = ("replicate", "month", "date")
 
@@ -153,6 +162,21 @@ def joined(results: Results, items: Sequence[str] = ()) -> pd.DataFrame:
         >>> ss.joined(results, ["policies/sanctions-enforced:shells_halved"])  # doctest: +SKIP
     """
     return results.joined(outcomes(results, items) if items else None)
+
+
+def explored(results: Results) -> list[str]:
+    """The parameters a run explores: all that vary, but those tied to the random stream alone.
+
+    In a sweep, every point runs on the same streams, so a drawn uncertainty outside the design takes
+    one value per stream (K values in all): it describes the streams' noise, not a part of parameter
+    space that was explored, and a box or a score on it would be an artefact. In a plain run (one
+    point per stream) every drawn uncertainty is explored.
+    """
+    table = results.joined()
+    if table["point"].nunique() <= 1:
+        return list(results.parameters)
+    by_stream = table.groupby("stream")
+    return [p for p in results.parameters if (by_stream[p].nunique() > 1).any()]
 
 
 def by_point(results: Results, values: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

@@ -13,7 +13,8 @@ design the results folder's manifest records:
   difference between the mean outcome at a parameter's high and at its low setting;
 - ``trees``: extra-trees feature scores (Geurts et al. 2006; scikit-learn), as EMA Workbench's
   ``get_ex_feature_scores``, for any design, or a plain run whose uncertainties were drawn. It uses
-  every replicate and every parameter that varies.
+  every replicate and every parameter the run explores (:func:`~.outcomes.explored`: in a sweep,
+  not the drawn uncertainties outside the design, which take one value per random stream).
 
 This module reads results and runs nothing.
 """
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sanctionsim.analysis.outcomes import by_point, outcomes
+from sanctionsim.analysis.outcomes import by_point, explored, outcomes
 from sanctionsim.formatting import plain_json
 from sanctionsim.results import Results
 
@@ -187,7 +188,7 @@ def sensitivity(
     settings = {"seed": seed, "resamples": resamples, "design": kind, "samples": design.get("samples")}
     if method == "trees":
         table = results.joined()
-        params = results.parameters
+        params = explored(results)
         if not params:
             raise ValueError(
                 "no parameter varies in these results: run a sweep, or a scenario with uncertainties"

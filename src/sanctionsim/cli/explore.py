@@ -225,7 +225,8 @@ def discover_command(
     ] = None,
     where: Annotated[str | None, typer.Option("--where", help="A condition in the claim grammar.")] = None,
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Parameters to box (default: all that vary).")
+        list[str] | None,
+        typer.Option("--param", "-p", help="Parameters to box (default: all the run explores)."),
     ] = None,
     min_density: Annotated[
         float, typer.Option("--min-density", help="Choose the box with most coverage at least this dense.")

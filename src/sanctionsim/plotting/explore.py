@@ -25,7 +25,8 @@ _LABELS = {
 
 
 def _wrap(text: str, width: int = 90) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+    """Lines of at most ``width`` characters, broken at spaces (a long word stays whole)."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def plot_sensitivity(result: Sensitivity, *, out: Path | str, title: str | None = None) -> Path:
@@ -98,8 +99,8 @@ def plot_discovery(result: Discovery, *, out: Path | str, title: str | None = No
         f"coverage {result.coverage:.2f}, density {result.density:.2f}",
         (result.coverage, result.density),
         textcoords="offset points",
-        xytext=(-10, -34),
-        ha="right",
+        xytext=(-10, -34) if result.coverage >= 0.5 else (10, -34),
+        ha="right" if result.coverage >= 0.5 else "left",
         fontsize=8,
         color=ACCENT,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -413,3 +414,12 @@ def test_runs_on_other_streams_or_designs_are_not_paired():
         ss.analysis.effects.from_results([a, b])
     old = ss.Results(a.metrics, a.flows, a.events, {k: v for k, v in a.manifest.items() if k != "layout"})
     assert len(ss.analysis.effects.from_results([old, a]).effects) > 0  # a folder from before layouts
+
+
+def test_discovery_without_ema_workbench_says_how_to_install_it(monkeypatch):
+    from sanctionsim.analysis.discovery import prim_box
+
+    monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)  # as if the extra were missing
+    x = pd.DataFrame({"a": np.linspace(0, 1, 50)})
+    with pytest.raises(ValueError, match=r"pip install 'sanctionsim\[ema\]'"):
+        prim_box(x, x["a"].to_numpy() > 0.5)

@@ -5,6 +5,8 @@
 #   make lint      ruff check + ruff format --check + mypy on the core
 #   make format    ruff format + ruff check --fix
 #   make bench     replicate-vectorisation benchmark
+#   make bench-sweep  a 1,024-point Sobol design: sanctionsim sweep against EMA one experiment at a time
+#   make explore   regenerate docs/exploring.md's worked example (sweep, sensitivity, PRIM) and figures
 #   make docs      regenerate docs/parameters.md and docs/metrics.md from the code
 #   make browser   install Debian chromium + chromium-driver if missing (root only, no upgrades)
 #   make clean     remove caches and build files (keeps .venv and results/)
@@ -23,7 +25,7 @@ STAMP := $(VENV)/.installed
 # Only `make PYTHON=...` on the command line chooses the interpreter; a PYTHON in the environment
 # is ignored (CI images often export one that is too old).
 PYTHON :=
-LINT_PATHS := src tests benchmarks
+LINT_PATHS := src tests benchmarks docs/exploring_example.py
 # mypy covers the core: the model, its inputs and the ensemble runner
 TYPED_PATHS := src/sanctionsim/model src/sanctionsim/goods.py src/sanctionsim/metrics.py \
   src/sanctionsim/experiments/ensemble.py src/sanctionsim/analysis/summary.py src/sanctionsim/analysis/calibration.py
@@ -46,7 +48,7 @@ done; \
 exit 1
 endef
 
-.PHONY: help venv browser demo test lint format bench clean distclean which-python
+.PHONY: help venv browser demo test lint format bench bench-sweep explore clean distclean which-python
 
 help:
 	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
@@ -101,6 +103,12 @@ format: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_replicates.py
+
+bench-sweep: venv
+	$(BIN)/python benchmarks/bench_sweep.py
+
+explore: venv
+	$(BIN)/python docs/exploring_example.py
 
 #   make predictions  score every analyst claim in scenarios/ into docs/predictions.md
 .PHONY: predictions

@@ -200,7 +200,7 @@ def test_unpairable_runs_are_refused() -> None:
     b = _synthetic({"energy": np.zeros((4, 3))}, seed=2)
     with pytest.raises(ValueError, match="seed 1 vs 2"):
         check_pairable(a, b)
-    with pytest.raises(ValueError, match="same seed, runs, months and start"):
+    with pytest.raises(ValueError, match="same seed, runs, months, start and design"):
         from_results([a, b], metrics=["energy"])
     with pytest.raises(ValueError, match="seed"):
         paired_differences(a, b)

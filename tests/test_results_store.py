@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results, write_results
-from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA
+from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA, SCHEMA_VERSION
 from sanctionsim.scenario.loader import compute_config_hash
 
 MONTHS = 3
@@ -54,6 +54,18 @@ def _events(replicates: range) -> pd.DataFrame:
     )
 
 
+def _inputs(replicates: range) -> pd.DataFrame:
+    reps = np.array(replicates, dtype=np.int32)
+    return pd.DataFrame(
+        {
+            "replicate": reps,
+            "point": (reps // 2).astype(np.int32),
+            "stream": (reps % 2).astype(np.int64),
+            "war.fire_rate": 1e4 + reps * 1000.0,
+        }
+    )
+
+
 def _manifest(**overrides: object) -> dict:
     args = {
         "scenario_name": "baseline",
@@ -78,7 +90,9 @@ def test_streamed_round_trip_preserves_data_and_dtypes(tmp_path: Path) -> None:
     batches = [range(0, 2), range(2, 4)]
     with ResultsWriter(out, manifest=_manifest()) as writer:
         for batch in batches:
-            writer.write_batch(metrics=_metrics(batch), flows=_flows(batch), events=_events(batch))
+            writer.write_batch(
+                metrics=_metrics(batch), flows=_flows(batch), events=_events(batch), inputs=_inputs(batch)
+            )
         assert out.is_dir() and not any(out.iterdir()), "the name is claimed; files appear only when complete"
 
     results = load_results(out)
@@ -97,8 +111,46 @@ def test_streamed_round_trip_preserves_data_and_dtypes(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(results.events, expected_events)
     assert results.events["replicate"].dtype == np.int32
 
-    assert results.manifest["tables"] == ["metrics.parquet", "flows.parquet", "events.parquet"]
+    expected_inputs = pd.concat([_inputs(b) for b in batches], ignore_index=True)
+    pd.testing.assert_frame_equal(results.inputs, expected_inputs, check_dtype=True)
+    assert results.parameters == ["war.fire_rate"]
+
+    assert results.manifest["tables"] == [
+        "metrics.parquet",
+        "flows.parquet",
+        "events.parquet",
+        "inputs.parquet",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_inputs_join_outcomes_by_replicate(tmp_path: Path) -> None:
+    batch = range(0, 4)
+    results = Results(_metrics(batch), _flows(batch), _events(batch), _manifest(), inputs=_inputs(batch))
+    loaded = load_results(write_results(results, tmp_path / "run"))
+    out = pd.Series([3.0, 2.0, 1.0, 0.0], index=pd.Index([3, 2, 1, 0], name="replicate"), name="y")
+    table = loaded.joined(out)
+    assert table["y"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert loaded.joined({"z": [5, 6, 7, 8]})["z"].tolist() == [5, 6, 7, 8]
+    with pytest.raises(ValueError, match="cover 2 replicates"):
+        loaded.joined(out.iloc[:2])
+
+
+def test_a_version_1_folder_loads_without_inputs(tmp_path: Path) -> None:
+    batch = range(0, 2)
+    out = write_results(
+        Results(_metrics(batch), _flows(batch), _events(batch), _manifest()), tmp_path / "old"
+    )
+    (out / "inputs.parquet").unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["tables"] = manifest["tables"][:3]
+    manifest["schema_version"] = 1  # the format before inputs.parquet
+    del manifest["table_sha256"]["inputs.parquet"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    old = load_results(out)
+    assert old.inputs is None and old.parameters == []
+    with pytest.raises(ValueError, match="predates inputs"):
+        old.joined()
 
 
 def test_one_row_group_per_batch(tmp_path: Path) -> None:
@@ -107,7 +159,7 @@ def test_one_row_group_per_batch(tmp_path: Path) -> None:
         for batch in (range(0, 1), range(1, 2), range(2, 3)):
             writer.write_batch(metrics=_metrics(batch), flows=_flows(batch), events=_events(batch))
     assert pq.ParquetFile(out / "metrics.parquet").num_row_groups == 3
-    assert writer.rows == {"metrics": 9, "flows": 9, "events": 3}
+    assert writer.rows == {"metrics": 9, "flows": 9, "events": 3, "inputs": 0}
 
 
 def test_write_results_round_trip(tmp_path: Path) -> None:
@@ -183,7 +235,7 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
         assert manifest["versions"][package], package
     assert manifest["versions"]["numpy"] == np.__version__
     assert manifest["config_hash"] == compute_config_hash(manifest["config"])
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == SCHEMA_VERSION == 2
     assert manifest["replicate_seeds"] == "SeedSequence(seed, spawn_key=(replicate,))"
     assert manifest["command"] == "sanctionsim run scenarios/baseline.yaml --runs 4"
     assert dt.datetime.fromisoformat(manifest["created"]).utcoffset() == dt.timedelta(0)

@@ -56,6 +56,7 @@ __all__ = [
     "WINDOW_FUNCTIONS",
     "CompiledClaim",
     "Window",
+    "claim_holds",
     "compile_claim",
     "evaluate_claims",
     "validate_claims",
@@ -430,6 +431,35 @@ def _numbers(compiled: CompiledClaim, table: _Table) -> np.ndarray:
     return ok
 
 
+def _holds(compiled: CompiledClaim, table: _Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per replicate: whether the claim holds, and whether its sides are numbers (if not, it does not)."""
+    value = _evaluate_node(compiled, compiled.expression.tree, table)
+    if value.dtype != np.bool_:
+        raise ValueError(f"{compiled.label}: evaluates to {value.dtype}, not true or false")
+    numbers = _numbers(compiled, table)
+    return np.asarray(value, dtype=bool) & numbers, numbers
+
+
+def claim_holds(metrics: pd.DataFrame, claim: Claim, *, known: Sequence[str] | None = None) -> np.ndarray:
+    """Whether a claim holds in each replicate, in replicate order (a side that is not a number
+    counts as the claim not holding).
+
+    Args:
+        metrics: A metrics table.
+        claim: The claim.
+        known: Metric names it may use (default: the table's metric columns).
+
+    Raises:
+        ValueError: For a bad claim (see :func:`compile_claim`), including a window outside the run.
+    """
+    table = _Table(metrics)
+    names = (
+        [c for c in metrics.columns if c not in ("replicate", "month", "date")] if known is None else known
+    )
+    compiled = compile_claim(claim, known=names, start=str(table.start), months=table.n_months)
+    return _holds(compiled, table)[0]
+
+
 def _reason(compiled: CompiledClaim, holds: np.ndarray, numbers: np.ndarray, table: _Table) -> str:
     tree = compiled.expression.tree
     if isinstance(tree, Compare):
@@ -499,11 +529,7 @@ def evaluate_claims(
         compiled.append(compile_claim(claim, known=known, index=i, start=start, months=months))
     rows = []
     for c in compiled:
-        value = _evaluate_node(c, c.expression.tree, table)
-        if value.dtype != np.bool_:
-            raise ValueError(f"{c.label}: evaluates to {value.dtype}, not true or false")
-        numbers = _numbers(c, table)
-        holds = np.asarray(value, dtype=bool) & numbers
+        holds, numbers = _holds(c, table)
         probability = float(holds.mean())
         rows.append(
             {

@@ -70,7 +70,7 @@ EFFECT_COLUMNS: tuple[str, ...] = (
 )
 
 #: Manifest fields two runs must share for their replicates to be paired.
-PAIRING_FIELDS: tuple[str, ...] = ("seed", "runs", "months", "start")
+PAIRING_FIELDS: tuple[str, ...] = ("seed", "runs", "months", "start", "layout")
 
 _KEYS = ("replicate", "month", "date")
 
@@ -93,20 +93,34 @@ def check_pairable(base: Results, other: Results) -> None:
     """Check that two runs can be paired replicate by replicate.
 
     Raises:
-        ValueError: If they differ in seed, runs, months or start month; the
-            message names each difference and how to fix it.
+        ValueError: If they differ in seed, runs, months, start month or layout
+            (first replicate, design points; folders written before layouts
+            were recorded are taken as plain runs); the message names each
+            difference and how to fix it.
     """
     diffs = [
-        f"{key} {base.manifest.get(key)!r} vs {other.manifest.get(key)!r}"
+        f"{key} {_pairing(base, key)!r} vs {_pairing(other, key)!r}"
         for key in PAIRING_FIELDS
-        if str(base.manifest.get(key)) != str(other.manifest.get(key))
+        if str(_pairing(base, key)) != str(_pairing(other, key))
     ]
     if diffs:
         raise ValueError(
             f"cannot pair {_label(other)} with {_label(base)}: they differ in {'; '.join(diffs)}. "
-            f"Paired differences need runs made with the same seed, runs, months and start "
+            f"Paired differences need runs made with the same seed, runs, months, start and design "
             f"(run them with `sanctionsim compare`, or with the same --seed/--runs/--months)"
         )
+
+
+def _pairing(results: Results, key: str) -> Any:
+    """A manifest's value of a pairing field; a layout as (first replicate, "plain") or (first replicate,
+    points, replicates, a digest of the design's values)."""
+    value = results.manifest.get(key)
+    if key != "layout":
+        return value
+    layout = value or {}
+    if not layout.get("paths"):
+        return (layout.get("first", 0), "plain")
+    return (layout["first"], layout["points"], layout["replicates"], str(layout["values_sha256"])[:12])
 
 
 def _label(results: Results) -> str:

@@ -6,7 +6,7 @@ import signal
 
 import typer
 
-from sanctionsim.cli import compare, dashboard, run, scenarios, validate
+from sanctionsim.cli import compare, dashboard, explore, run, scenarios, validate
 from sanctionsim.cli.common import interrupt_on
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ compare.register(app)
 scenarios.register(app)
 validate.register(app)
 dashboard.register(app)
+explore.register(app)
 
 
 def main() -> None:

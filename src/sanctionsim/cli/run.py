@@ -13,6 +13,7 @@ from sanctionsim.analysis.summary import summarize
 from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
 from sanctionsim.experiments.ensemble import replay, simulate
 from sanctionsim.experiments.estimate import LARGE_RUN, estimate
+from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.formatting import format_number
 from sanctionsim.metrics import KEY_METRICS
@@ -54,17 +55,30 @@ def run_command(
     set_: Sets = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (must not exist).")] = None,
     workers: Workers = None,
+    first_replicate: Annotated[
+        int,
+        typer.Option(
+            "--first-replicate",
+            help="Run replicates K..K+runs-1 (K's random stream first): rerun one replicate of a run or "
+            "sweep alone, with its parameters from inputs.parquet as --set.",
+        ),
+    ] = 0,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario as a Monte Carlo ensemble and write a results folder."""
     spec = run_spec(find_scenario(scenario), overrides=set_ or [], runs=runs, seed=seed, months=months)
+    if first_replicate < 0:
+        raise ValueError(f"--first-replicate: got {first_replicate}; expected an integer >= 0")
+    layout = Layout.plain(spec.runs, first=first_replicate)
     target = out or default_out(spec.name)
     if target.exists():
         raise FileExistsError(f"{target}: results folder exists; pass another --out")
     confirm_size(estimate(runs=spec.runs, months=spec.months, workers=workers), yes=yes)
     with progress_bar(f"{spec.name}: {spec.runs} runs", enabled=not json_) as update:
-        results = simulate(spec, out=target, workers=workers, progress=update, command=sys.argv)
+        results = simulate(
+            spec, out=target, workers=workers, progress=update, command=sys.argv, layout=layout
+        )
     table = summarize(results.metrics, KEY_METRICS, results.actors)
     if json_:
         print_json(
@@ -142,6 +156,8 @@ def replay_command(
     same = {
         name: getattr(original, name).equals(getattr(again, name)) for name in ("metrics", "flows", "events")
     }
+    if original.inputs is not None:
+        same["inputs"] = original.inputs.equals(again.inputs)
     if json_:
         print_json({"results": str(target), "identical": all(same.values()), "tables": same})
         return

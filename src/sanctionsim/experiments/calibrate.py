@@ -65,11 +65,11 @@ DISCREPANCY = 0.05
 Progress = Callable[[float, int, str], None]
 
 
-def check_parameters(scenario: Scenario, params: Sequence[Parameter]) -> None:
+def check_parameters(scenario: Scenario, params: Sequence[Parameter], *, writable: bool = True) -> None:
     """Check that each parameter is a scenario value the model can vary over its whole range.
 
-    The engine checks the path (with a did-you-mean) and the schema's bounds; the scenario schema
-    checks that a fitted value can be written into a scenario file.
+    The engine checks the path (with a did-you-mean) and the schema's bounds; with ``writable``, the
+    scenario schema checks that a fitted value can be written into a scenario file.
 
     Raises:
         ValueError: Naming ``--param`` and the path.
@@ -81,7 +81,7 @@ def check_parameters(scenario: Scenario, params: Sequence[Parameter]) -> None:
         run_batch(config, scenario.config.seed, [0, 1], design=design)
     except ValueError as err:
         raise ValueError(f"--param {str(err).removeprefix('design.')}") from None
-    for p in params:
+    for p in params if writable else ():
         try:
             probe = p.low + (p.high - p.low) / math.pi  # not a whole number: integer fields refuse it
             data = apply_overrides(scenario.resolved, [f"{p.path}={probe!r}"])
@@ -209,6 +209,9 @@ def calibrate(
     """
     started = time.perf_counter()
     parameters = tuple(parse_parameters(params))
+    for p in parameters:
+        if p.log:
+            raise ValueError(f"--param {p}: calibration searches linear ranges; drop ':log'")
     if budget < 2 * waves:
         raise ValueError(f"--budget {budget}: at least 2 candidates per wave ({2 * waves} for {waves} waves)")
     if waves < 1:

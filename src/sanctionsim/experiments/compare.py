@@ -16,12 +16,14 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sanctionsim.analysis.effects import Comparison, check_metrics, from_results, unique_names
 from sanctionsim.atomic import atomic_folder
 from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, load_for_run
 from sanctionsim.results.comparison import write_comparison_file
 
@@ -43,6 +45,8 @@ def compare(
     workers: int | None = None,
     progress: Progress | None = None,
     command: str | Sequence[str] | None = None,
+    layout: Layout | None = None,
+    manifest_extra: Mapping[str, Any] | None = None,
 ) -> Comparison:
     """Run a base scenario and policies with common random numbers, and compare them.
 
@@ -67,6 +71,9 @@ def compare(
         workers: Local processes per ensemble (default: CPU count).
         progress: Called with (replicates done, total) over all scenarios.
         command: The command line recorded in the manifests.
+        layout: The rows every scenario runs (a sweep's design; default: a plain ensemble). With a
+            layout, ``runs`` is its number of rows.
+        manifest_extra: More entries for every manifest (a sweep records its design).
 
     Returns:
         The comparison, with ``path`` set when written to ``out``.
@@ -97,6 +104,8 @@ def compare(
                 f"scenario {sc.name!r} starts in {sc.config.start} but the base {loaded[0].name!r} starts in "
                 f"{first.start}; paired months need the same start (use --set start=...)"
             )
+    if layout is not None:
+        runs = layout.rows
     options = {
         "runs": first.runs if runs is None else runs,
         "seed": first.seed if seed is None else seed,
@@ -115,7 +124,14 @@ def compare(
 
     if out is None:
         results = {
-            name: simulate(spec, workers=workers, progress=_runner(i * spec.runs), command=command)
+            name: simulate(
+                spec,
+                workers=workers,
+                progress=_runner(i * spec.runs),
+                command=command,
+                layout=layout,
+                manifest_extra=manifest_extra,
+            )
             for i, (name, spec) in enumerate(zip(names, specs, strict=True))
         }
         return from_results(results, metrics=metrics)
@@ -124,7 +140,13 @@ def compare(
     with atomic_folder(target) as tmp:
         results = {
             name: simulate(
-                spec, out=tmp / name, workers=workers, progress=_runner(i * spec.runs), command=command
+                spec,
+                out=tmp / name,
+                workers=workers,
+                progress=_runner(i * spec.runs),
+                command=command,
+                layout=layout,
+                manifest_extra=manifest_extra,
             )
             for i, (name, spec) in enumerate(zip(names, specs, strict=True))
         }

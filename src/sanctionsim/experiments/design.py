@@ -10,7 +10,7 @@ executor, and returns only the model quantities asked for.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 from sanctionsim.analysis.aggregates import Quantity
 from sanctionsim.experiments.ensemble import MAX_BATCH_CELLS, run_batch
 from sanctionsim.experiments.executor import run_tasks
+from sanctionsim.experiments.layout import Layout
 
 __all__ = ["evaluate_design"]
 
@@ -28,11 +29,11 @@ def _answer_chunk(
     seed: int,
     rows: list[int],
     streams: list[int],
-    design: dict[str, list[float]],
+    design: dict[str, list[float]] | None,
     quantities: tuple[Quantity, ...],
 ) -> np.ndarray:
     """Run one chunk of design rows and return each quantity per row, shape (rows, quantities)."""
-    metrics, _, _ = run_batch(config, seed, rows, streams=streams, design=design)
+    metrics = run_batch(config, seed, rows, streams=streams, design=design)[0]
     if not quantities:
         return np.empty((len(rows), 0))
     return np.stack([q.evaluate(metrics) for q in quantities], axis=1)
@@ -53,10 +54,11 @@ def evaluate_design(
 ) -> np.ndarray:
     """Run every candidate for the same ``replicates`` random streams and answer each quantity.
 
-    Row ``i * replicates + k`` runs candidate ``i`` on stream ``stream_offset + k``: candidates share
-    every random number (common random numbers), so their differences come from their parameters.
-    Rows are split into batches of at most :data:`~sanctionsim.experiments.ensemble.MAX_BATCH_CELLS`
-    replicate-months, run in a local process pool (or ``executor``).
+    Row ``i * replicates + k`` runs candidate ``i`` on stream ``stream_offset + k`` (a
+    :class:`~sanctionsim.experiments.layout.Layout`): candidates share every random number (common
+    random numbers), so their differences come from their parameters. Rows are split into batches of
+    at most :data:`~sanctionsim.experiments.ensemble.MAX_BATCH_CELLS` replicate-months, run in a local
+    process pool (or ``executor``) by :func:`~sanctionsim.experiments.executor.run_tasks`.
 
     Args:
         config: The scenario as plain data (``ScenarioConfig.model_dump(mode="json")``).
@@ -73,36 +75,25 @@ def evaluate_design(
     Returns:
         Array of shape (candidates, replicates, quantities).
     """
-    values = np.asarray(values, dtype=float).reshape(-1, len(paths))
-    n_cand = values.shape[0]
-    total = n_cand * replicates
-    streams = (stream_offset + np.tile(np.arange(replicates), n_cand)).tolist()
-    design = {p: np.repeat(values[:, j], replicates).tolist() for j, p in enumerate(paths)}
+    layout = Layout(
+        paths=tuple(paths),
+        values=np.asarray(values, dtype=float).reshape(-1, len(paths)),
+        replicates=replicates,
+        first=stream_offset,
+    )
+    total = layout.rows
     size = max(1, MAX_BATCH_CELLS // int(config["months"]))
     parts = [range(a, min(a + size, total)) for a in range(0, total, size)]
-    cfg = dict(config)
-    qs = tuple(quantities)
-
-    def args(part: range) -> tuple[Any, ...]:
-        return (
-            cfg,
-            seed,
-            list(part),
-            streams[part.start : part.stop],
-            {p: v[part.start : part.stop] for p, v in design.items()},
-            qs,
-        )
-
+    cfg, qs = dict(config), tuple(quantities)
+    tasks = [(cfg, seed, layout.ids(p), layout.streams(p), layout.design(p), qs) for p in parts]
     workers = (os.cpu_count() or 1) if workers is None else workers
     out = np.empty((total, len(qs)))
-
-    def results() -> Iterator[np.ndarray]:
-        return run_tasks(_answer_chunk, [args(part) for part in parts], executor=executor, workers=workers)
-
     done = 0
-    for part, chunk in zip(parts, results(), strict=True):
+    for part, chunk in zip(
+        parts, run_tasks(_answer_chunk, tasks, executor=executor, workers=workers), strict=True
+    ):
         out[part.start : part.stop] = chunk
         done += len(part)
         if progress:
             progress(done, total)
-    return out.reshape(n_cand, replicates, len(qs))
+    return out.reshape(layout.points, replicates, len(qs))

@@ -5,6 +5,10 @@ Replicates are split into batches; each batch is one vectorised
 ``concurrent.futures`` executor (``dask.distributed.Client.get_executor()`` for
 a cluster), and stream to a results folder in replicate order, so memory stays
 flat and the folder is the same whatever the executor.
+
+A run's rows are laid out by a :class:`~sanctionsim.experiments.layout.Layout`: a plain ensemble, or
+a design of points x replicates on common random streams (``sanctionsim sweep``). Every batch also
+returns the parameters each replicate ran with, which the results folder keeps as ``inputs.parquet``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ import numpy as np
 import pandas as pd
 
 from sanctionsim.experiments.executor import run_tasks
+from sanctionsim.experiments.inputs import inputs_frame
+from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
 from sanctionsim.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
-from sanctionsim.results.store import MANIFEST_NAME
+from sanctionsim.results.store import INPUT_FIELDS, MANIFEST_NAME
 from sanctionsim.scenario import Scenario
 from sanctionsim.scenario.loader import compute_config_hash, config_from_data
 from sanctionsim.scenario.schema import ScenarioConfig
@@ -33,7 +39,8 @@ from sanctionsim.scenario.schema import ScenarioConfig
 MAX_BATCH_CELLS = 24_000
 
 Progress = Callable[[int, int], None]
-Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+#: (metrics, flows, events, inputs) of one batch.
+Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
 def run_batch(
@@ -45,10 +52,11 @@ def run_batch(
     streams: Sequence[int] | None = None,
     design: Mapping[str, Sequence[float]] | None = None,
 ) -> Tables:
-    """Simulate one batch of replicates and return its (metrics, flows, events) tables.
+    """Simulate one batch of replicates and return its (metrics, flows, events, inputs) tables.
 
     A plain function of plain data, so that any executor can run it in another process.
-    ``streams`` and ``design`` are as in :class:`~sanctionsim.model.SanctionsModel`.
+    ``streams`` and ``design`` are as in :class:`~sanctionsim.model.SanctionsModel`; ``inputs`` holds
+    each replicate's stream and the parameters that vary (:func:`~.inputs.inputs_frame`).
     """
     model = SanctionsModel(
         config=ScenarioConfig.model_validate(config),
@@ -58,9 +66,10 @@ def run_batch(
         design=design,
         keep_ledger=keep_ledger,
     )
+    inputs = inputs_frame(model, design=design or ())
     model.run()
     rec = model.recorder
-    return rec.metrics_frame(), rec.flows_frame(), rec.events_frame()
+    return rec.metrics_frame(), rec.flows_frame(), rec.events_frame(), inputs
 
 
 def batches(runs: int, months: int, *, workers: int, batch_size: int | None = None) -> list[range]:
@@ -75,10 +84,16 @@ def batches(runs: int, months: int, *, workers: int, batch_size: int | None = No
     return [range(a, min(a + batch_size, runs)) for a in range(0, runs, batch_size)]
 
 
-def _execute(
-    config: dict[str, Any], seed: int, parts: list[range], *, executor: Executor | None, workers: int
-) -> Iterator[Tables]:
-    return run_tasks(run_batch, [(config, seed, list(p)) for p in parts], executor=executor, workers=workers)
+def _rows(
+    model: Callable[..., Tables],
+    config: dict[str, Any],
+    seed: int,
+    ids: list[int],
+    streams: list[int],
+    design: dict[str, list[float]] | None,
+) -> Tables:
+    """One batch of a layout's rows (``run_tasks`` passes arguments by position)."""
+    return model(config, seed, ids, streams=streams, design=design)
 
 
 def _finite(stream: Iterator[Tables]) -> Iterator[Tables]:
@@ -126,7 +141,9 @@ def _spec_of(
     return scenario
 
 
-def manifest_of(spec: RunSpec, *, command: str | Sequence[str] | None, batch_size: int) -> dict[str, Any]:
+def manifest_of(
+    spec: RunSpec, *, command: str | Sequence[str] | None, batch_size: int, layout: Layout | None = None
+) -> dict[str, Any]:
     """The manifest of a run of ``spec`` (see :func:`sanctionsim.results.build_manifest`)."""
     cfg = spec.config
     manifest = build_manifest(
@@ -143,6 +160,7 @@ def manifest_of(spec: RunSpec, *, command: str | Sequence[str] | None, batch_siz
     manifest["scenario_path"] = str(spec.scenario.path)
     manifest["overrides"] = list(spec.overrides)
     manifest["batch_size"] = batch_size
+    manifest["layout"] = (layout or Layout.plain(spec.runs)).describe()
     return manifest
 
 
@@ -159,8 +177,11 @@ def simulate(
     batch_size: int | None = None,
     progress: Progress | None = None,
     command: str | Sequence[str] | None = None,
+    layout: Layout | None = None,
+    manifest_extra: Mapping[str, Any] | None = None,
+    model: Callable[..., Tables] = run_batch,
 ) -> Results:
-    """Run a scenario as a Monte Carlo ensemble.
+    """Run a scenario as a Monte Carlo ensemble, or a design (``layout``).
 
     Args:
         scenario: A :class:`RunSpec`, a loaded :class:`Scenario`, a scenario file, or a name under
@@ -175,6 +196,10 @@ def simulate(
         batch_size: Replicates per batch (default: balanced over workers, memory-capped).
         progress: Called with (replicates done, total) after each batch.
         command: The command line recorded in the manifest.
+        layout: The rows to run (default: a plain ensemble of ``runs`` replicates); it must have
+            ``runs`` rows.
+        manifest_extra: More entries for the manifest (a sweep records its design).
+        model: The batch function, with :func:`run_batch`'s signature (tests plug in other models).
 
     Returns:
         The results, with ``path`` set when written to ``out``.
@@ -185,29 +210,51 @@ def simulate(
     """
     spec = _spec_of(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
     workers = os.cpu_count() or 1 if workers is None else workers
+    layout = layout or Layout.plain(spec.runs)
+    layout.check_rows(spec.runs)
     parts = batches(spec.runs, spec.months, workers=workers, batch_size=batch_size)
-    manifest = manifest_of(spec, command=command, batch_size=len(parts[0]))
+    manifest = manifest_of(spec, command=command, batch_size=len(parts[0]), layout=layout)
+    manifest.update(manifest_extra or {})
     config = spec.config.model_dump(mode="json")
+    tasks = [(model, config, spec.seed, layout.ids(p), layout.streams(p), layout.design(p)) for p in parts]
     done = 0
     stream = _named_errors(
-        _finite(_execute(config, spec.seed, parts, executor=executor, workers=workers)), spec.scenario.path
+        _finite(run_tasks(_rows, tasks, executor=executor, workers=workers)), spec.scenario.path
     )
+
+    def pointed(part: range, tables: Tables) -> Tables:
+        metrics, flows, events, inputs = tables
+        return (
+            metrics,
+            flows,
+            events,
+            inputs.assign(point=layout.point(part).astype("int32"))[_input_order(inputs)],
+        )
+
     if out is None:
         collected: list[Tables] = []
         for part, tables in zip(parts, stream, strict=True):
-            collected.append(tables)
+            collected.append(pointed(part, tables))
             done += len(part)
             if progress:
                 progress(done, spec.runs)
-        metrics, flows, events = (pd.concat([t[i] for t in collected], ignore_index=True) for i in range(3))
-        return Results(metrics=metrics, flows=flows, events=events, manifest=manifest, path=None)
+        metrics, flows, events, inputs = (
+            pd.concat([t[i] for t in collected], ignore_index=True) for i in range(4)
+        )
+        return Results(metrics=metrics, flows=flows, events=events, manifest=manifest, inputs=inputs)
     with ResultsWriter(Path(out), manifest=manifest) as writer:
         for part, tables in zip(parts, stream, strict=True):
-            writer.write_batch(*tables)
+            writer.write_batch(*pointed(part, tables))
             done += len(part)
             if progress:
                 progress(done, spec.runs)
     return load_results(Path(out))
+
+
+def _input_order(inputs: pd.DataFrame) -> list[str]:
+    """Columns of ``inputs.parquet``: replicate, point, stream, then the parameters."""
+    keys = [f.name for f in INPUT_FIELDS]
+    return keys + [c for c in inputs.columns if c not in keys]
 
 
 def spec_from_manifest(manifest: dict[str, Any], *, source: str) -> RunSpec:
@@ -256,6 +303,17 @@ def replay(
     Returns:
         The replayed results; with the same package versions they equal the original bit for bit.
     """
-    manifest = load_results(Path(results)).manifest
+    original = load_results(Path(results))
+    manifest = original.manifest
     spec = spec_from_manifest(manifest, source=str(Path(results) / MANIFEST_NAME))
-    return simulate(spec, out=out, workers=workers, progress=progress, batch_size=manifest.get("batch_size"))
+    layout = Layout.recorded(manifest.get("layout"), runs=spec.runs, inputs=original.inputs)
+    extra = {k: manifest[k] for k in ("design",) if k in manifest}
+    return simulate(
+        spec,
+        out=out,
+        workers=workers,
+        progress=progress,
+        batch_size=manifest.get("batch_size"),
+        layout=layout,
+        manifest_extra=extra,
+    )

@@ -27,29 +27,36 @@ FALLBACK_SHARE = 0.1
 
 @dataclass(frozen=True)
 class Parameter:
-    """A parameter to calibrate: its path and the prior range searched.
+    """A parameter to calibrate or sweep: its path and the range searched.
 
     Attributes:
         path: Parameter path, as in a scenario's ``uncertainties`` or ``--set``.
         low: Lowest value searched.
         high: Highest value searched.
+        log: Spread values evenly on a log scale (``path=low:high:log``; sweeps only).
     """
 
     path: str
     low: float
     high: float
+    log: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Parameter:
-        """Read ``path=low:high``.
+        """Read ``path=low:high`` or ``path=low:high:log``.
 
         Raises:
-            ValueError: Naming ``--param`` for a malformed text or ``low >= high``.
+            ValueError: Naming ``--param`` for a malformed text, ``low >= high`` or a log range that
+                is not positive.
         """
         path, sep, bounds = text.partition("=")
-        lo_text, colon, hi_text = bounds.partition(":")
-        if not sep or not colon or not path.strip():
-            raise ValueError(f"--param {text!r}: expected path=low:high, e.g. war.fire_rate=10000:40000")
+        lo_text, colon, rest = bounds.partition(":")
+        hi_text, _, scale = rest.partition(":")
+        if not sep or not colon or not path.strip() or scale.strip() not in ("", "log"):
+            raise ValueError(
+                f"--param {text!r}: expected path=low:high or path=low:high:log, "
+                "e.g. war.fire_rate=10000:40000"
+            )
         try:
             low, high = float(lo_text), float(hi_text)
         except ValueError:
@@ -58,7 +65,22 @@ class Parameter:
             ) from None
         if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
             raise ValueError(f"--param {text!r}: expected finite low < high")
-        return cls(path=path.strip(), low=low, high=high)
+        log = scale.strip() == "log"
+        if log and low <= 0:
+            raise ValueError(f"--param {text!r}: a log range needs low > 0")
+        return cls(path=path.strip(), low=low, high=high, log=log)
+
+    def scale(self, unit: np.ndarray) -> np.ndarray:
+        """Values for points of the unit interval: linear in the range, or log-linear with ``log``."""
+        unit = np.asarray(unit, dtype=float)
+        if self.log:
+            lo, hi = math.log(self.low), math.log(self.high)
+            return np.exp(lo + unit * (hi - lo))
+        return self.low + unit * (self.high - self.low)
+
+    def __str__(self) -> str:
+        """The text :meth:`parse` reads."""
+        return f"{self.path}={self.low!r}:{self.high!r}{':log' if self.log else ''}"
 
 
 def parse_parameters(texts: Sequence[str | Parameter]) -> list[Parameter]:

@@ -8,6 +8,8 @@ folder")::
         metrics.parquet   one row per (replicate, month)
         flows.parquet     one row per shipped (replicate, month, src, dst, good, route)
         events.parquet    one row per event that fired
+        inputs.parquet    one row per replicate: its design point, random stream and the
+                          parameters that vary (drawn uncertainties, design values)
 
 :class:`ResultsWriter` claims the folder's name (creates it empty) before any
 batch, then streams an ensemble to disk batch by batch, so memory stays flat,
@@ -53,6 +55,7 @@ from sanctionsim.scenario.loader import compute_config_hash
 __all__ = [
     "EVENTS_SCHEMA",
     "FLOWS_SCHEMA",
+    "INPUT_FIELDS",
     "KEY_FIELDS",
     "MANIFEST_NAME",
     "SCHEMA_VERSION",
@@ -71,12 +74,14 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 
 #: Version of the results folder's format, recorded as the manifest's ``schema_version``; readers
-#: refuse a folder of another version. Version 1: manifest with ``config_hash`` and
-#: ``table_sha256``, tables as below.
-SCHEMA_VERSION = 1
+#: refuse a folder of a version they do not know. Version 1: manifest with ``config_hash`` and
+#: ``table_sha256``, the tables but ``inputs``; version 2: ``inputs.parquet`` too.
+SCHEMA_VERSION = 2
+#: The versions this sanctionsim reads (a version 1 folder loads with ``inputs`` = ``None``).
+READABLE_VERSIONS: tuple[int, ...] = (1, 2)
 
 #: The tables of a results folder; each is stored as ``<name>.parquet``.
-TABLES: tuple[str, ...] = ("metrics", "flows", "events")
+TABLES: tuple[str, ...] = ("metrics", "flows", "events", "inputs")
 
 #: Text recorded in the manifest on how replicate seeds derive from the run seed.
 REPLICATE_SEEDS = "SeedSequence(seed, spawn_key=(replicate,))"
@@ -113,7 +118,14 @@ EVENTS_SCHEMA = pa.schema(
     ]
 )
 
-_KEY_NAMES = tuple(f.name for f in KEY_FIELDS)
+#: Columns that start ``inputs.parquet``; one float64 column per varying parameter follows, named by
+#: its canonical path (``war.fire_rate``).
+INPUT_FIELDS: tuple[pa.Field, ...] = (
+    pa.field("replicate", pa.int32(), nullable=False),
+    pa.field("point", pa.int32(), nullable=False),
+    pa.field("stream", pa.int64(), nullable=False),
+)
+
 _VERSIONED_PACKAGES = ("sanctionsim", "mesa", "numpy", "pandas", "pyarrow")
 
 
@@ -146,6 +158,9 @@ class Results:
         manifest: What :func:`build_manifest` records (scenario, config, seeds,
             versions, ...).
         path: The results folder, or ``None`` when held only in memory.
+        inputs: One row per replicate: ``replicate`` (int32), ``point`` (int32: the design point),
+            ``stream`` (int64: the random stream), then one float64 column per parameter that
+            varies, named by its path. ``None`` for a folder written before inputs were recorded.
     """
 
     metrics: pd.DataFrame
@@ -153,11 +168,57 @@ class Results:
     events: pd.DataFrame
     manifest: dict[str, Any]
     path: Path | None = None
+    inputs: pd.DataFrame | None = None
 
     @property
     def actors(self) -> list[str]:
         """Actor codes of the run, in scenario order (metric names for pairs follow it)."""
         return actors_of(self.manifest)
+
+    @property
+    def parameters(self) -> list[str]:
+        """Paths of the parameters that vary per replicate (the inputs' columns after the keys)."""
+        keys = {f.name for f in INPUT_FIELDS}
+        return [] if self.inputs is None else [c for c in self.inputs.columns if c not in keys]
+
+    def joined(self, outcomes: pd.DataFrame | pd.Series | Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The inputs, one row per replicate, with per-replicate outcomes joined by replicate.
+
+        Args:
+            outcomes: Values per replicate: a frame or series indexed by replicate (or with a
+                ``replicate`` column), or a mapping of names to arrays in replicate order.
+                ``sanctionsim.analysis.outcomes.outcomes`` computes them from claim-grammar
+                expressions (``ss.joined`` does both).
+
+        Raises:
+            ValueError: If the results record no inputs, or an outcome does not cover every replicate.
+        """
+        if self.inputs is None:
+            raise ValueError(
+                f"{self.path or 'these results'} record no inputs (the folder predates inputs.parquet); "
+                f"run it again with `sanctionsim replay`"
+            )
+        table = self.inputs.sort_values("replicate", kind="stable").reset_index(drop=True)
+        if outcomes is None:
+            return table
+        if isinstance(outcomes, Mapping):
+            sizes = {len(np.asarray(v)) for v in outcomes.values()}
+            if sizes - {len(table)}:
+                raise ValueError(f"outcomes cover {sorted(sizes)} replicates; the inputs have {len(table)}")
+            columns = {str(k): np.asarray(v) for k, v in outcomes.items()}
+            outcomes = pd.DataFrame(columns, index=table["replicate"])
+        if isinstance(outcomes, pd.Series):
+            outcomes = outcomes.to_frame()
+        if "replicate" in outcomes.columns:
+            outcomes = outcomes.set_index("replicate")
+        if len(outcomes) != len(table) or not np.array_equal(
+            np.sort(outcomes.index.to_numpy()), table["replicate"].to_numpy()
+        ):
+            raise ValueError(f"outcomes cover {len(outcomes)} replicates; the inputs have {len(table)}")
+        clash = [c for c in outcomes.columns if c in table.columns]
+        if clash:
+            raise ValueError(f"outcome names {clash} are input columns too")
+        return table.join(outcomes, on="replicate")
 
     def __repr__(self) -> str:
         scenario = self.manifest.get("scenario", "?")
@@ -212,6 +273,7 @@ class ResultsWriter:
         self.tmp_dir: Path | None = None
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._schemas: dict[str, pa.Schema] = {"flows": FLOWS_SCHEMA, "events": EVENTS_SCHEMA}
+        self._firsts: dict[str, tuple[pa.Field, ...]] = {"metrics": KEY_FIELDS, "inputs": INPUT_FIELDS}
         self._rows: dict[str, int] = dict.fromkeys(TABLES, 0)
         self._closed = False
 
@@ -234,19 +296,27 @@ class ResultsWriter:
             raise
         return self
 
-    def write_batch(self, metrics: pd.DataFrame, flows: pd.DataFrame, events: pd.DataFrame) -> None:
+    def write_batch(
+        self,
+        metrics: pd.DataFrame,
+        flows: pd.DataFrame,
+        events: pd.DataFrame,
+        inputs: pd.DataFrame | None = None,
+    ) -> None:
         """Append one batch of replicates: one row group per non-empty table.
 
-        The metrics columns of the first batch fix the metrics schema (key
-        columns, then float64 metrics); later batches must have the same
-        columns. Flows and events must have exactly the columns of
-        :data:`FLOWS_SCHEMA` and :data:`EVENTS_SCHEMA`; an empty frame (even one
-        without columns) writes nothing and is always accepted.
+        The metrics (inputs) columns of the first batch fix the metrics (inputs)
+        schema: key columns (:data:`KEY_FIELDS`, :data:`INPUT_FIELDS`), then
+        float64 values; later batches must have the same columns. Flows and
+        events must have exactly the columns of :data:`FLOWS_SCHEMA` and
+        :data:`EVENTS_SCHEMA`; an empty frame (even one without columns) writes
+        nothing and is always accepted.
 
         Args:
             metrics: Metrics rows of the batch.
             flows: Flow rows of the batch.
             events: Event rows of the batch.
+            inputs: Inputs rows of the batch (one per replicate).
 
         Raises:
             RuntimeError: The writer is not open (use it in a ``with`` block).
@@ -254,10 +324,12 @@ class ResultsWriter:
         """
         if self.tmp_dir is None or self._closed:
             raise RuntimeError("write_batch needs an open writer: use `with ResultsWriter(...) as writer`")
-        if "metrics" not in self._schemas and len(metrics.columns) > 0:
-            self._schemas["metrics"] = _metrics_schema(metrics)
-            self._open("metrics", self._schemas["metrics"])
-        for table, frame in (("metrics", metrics), ("flows", flows), ("events", events)):
+        inputs = pd.DataFrame() if inputs is None else inputs
+        for table, frame in (("metrics", metrics), ("inputs", inputs)):
+            if table not in self._schemas and len(frame.columns) > 0:
+                self._schemas[table] = _values_schema(frame, keys=self._firsts[table], table=table)
+                self._open(table, self._schemas[table])
+        for table, frame in (("metrics", metrics), ("flows", flows), ("events", events), ("inputs", inputs)):
             if len(frame) == 0:
                 continue
             schema = self._schemas[table]
@@ -299,9 +371,10 @@ class ResultsWriter:
 
     def _finish(self) -> None:
         assert self.tmp_dir is not None
-        if "metrics" not in self._schemas:  # no batch at all: keep the key columns
-            self._schemas["metrics"] = pa.schema(KEY_FIELDS)
-            self._open("metrics", self._schemas["metrics"])
+        for table, keys in self._firsts.items():
+            if table not in self._schemas:  # no batch at all: keep the key columns
+                self._schemas[table] = pa.schema(keys)
+                self._open(table, self._schemas[table])
         self._close_writers()
         self._closed = True
         self.manifest["schema_version"] = SCHEMA_VERSION
@@ -327,7 +400,9 @@ def write_results(results: Results, out_dir: Path | str) -> Path:
         FileExistsError: ``out_dir`` already exists (it is left untouched).
     """
     with ResultsWriter(out_dir, manifest=results.manifest) as writer:
-        writer.write_batch(metrics=results.metrics, flows=results.flows, events=results.events)
+        writer.write_batch(
+            metrics=results.metrics, flows=results.flows, events=results.events, inputs=results.inputs
+        )
     return Path(out_dir)
 
 
@@ -374,8 +449,8 @@ def load_results(path: Path | str, *, verify: bool = True) -> Results:
         raise ValueError(f"{manifest_path} is not a results manifest: it holds a {type(manifest).__name__}")
     if verify:
         verify_manifest(manifest, folder)
-    frames: dict[str, pd.DataFrame] = {}
-    for table in TABLES:
+    frames: dict[str, pd.DataFrame | None] = {"inputs": None}  # none in a version 1 folder
+    for table in tables_of(manifest):
         table_path = folder / f"{table}.parquet"
         if not table_path.is_file():
             raise FileNotFoundError(
@@ -387,12 +462,10 @@ def load_results(path: Path | str, *, verify: bool = True) -> Results:
             raise ValueError(f"{table_path} is not a readable Parquet table: {err}") from None
         except OSError as err:
             raise explained(err, "read", table_path) from None
+    metrics, flows, events = frames["metrics"], frames["flows"], frames["events"]
+    assert metrics is not None and flows is not None and events is not None
     return Results(
-        metrics=frames["metrics"],
-        flows=frames["flows"],
-        events=frames["events"],
-        manifest=manifest,
-        path=folder,
+        metrics=metrics, flows=flows, events=events, manifest=manifest, path=folder, inputs=frames["inputs"]
     )
 
 
@@ -402,6 +475,11 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def tables_of(manifest: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tables a folder of the manifest's ``schema_version`` holds (version 1: no inputs)."""
+    return TABLES[:3] if manifest.get("schema_version") == 1 else TABLES
 
 
 def verify_manifest(manifest: Mapping[str, Any], folder: Path) -> None:
@@ -420,10 +498,11 @@ def verify_manifest(manifest: Mapping[str, Any], folder: Path) -> None:
             f"{where} has no schema_version: it was written by an older sanctionsim, or is not a results "
             "manifest; run the scenario again to make a folder this version reads"
         )
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ValueError(
-            f"{where} has schema_version {version!r}, but this sanctionsim reads version {SCHEMA_VERSION}; "
-            "use the sanctionsim that wrote it, or run the scenario again"
+            f"{where} has schema_version {version!r}, but this sanctionsim reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}; use the sanctionsim that wrote it, "
+            "or run the scenario again"
         )
     config, recorded = manifest.get("config"), manifest.get("config_hash")
     if not isinstance(config, Mapping) or not isinstance(recorded, str):
@@ -436,7 +515,7 @@ def verify_manifest(manifest: Mapping[str, Any], folder: Path) -> None:
     sums = manifest.get("table_sha256")
     if not isinstance(sums, Mapping):
         raise ValueError(f"{where} lacks table_sha256: it was edited or damaged")
-    for table in TABLES:
+    for table in tables_of(manifest):
         name = f"{table}.parquet"
         file = folder / name
         if file.is_file() and sums.get(name) != _sha256(file):
@@ -510,16 +589,18 @@ def _refuse_existing(out_dir: Path) -> None:
         )
 
 
-def _metrics_schema(metrics: pd.DataFrame) -> pa.Schema:
-    columns = [str(c) for c in metrics.columns]
-    missing = [k for k in _KEY_NAMES if k not in columns]
+def _values_schema(frame: pd.DataFrame, *, keys: Sequence[pa.Field], table: str) -> pa.Schema:
+    """Key columns, then one float64 column per other column of the frame (metrics, inputs)."""
+    columns = [str(c) for c in frame.columns]
+    names = [k.name for k in keys]
+    missing = [k for k in names if k not in columns]
     if missing:
-        raise ValueError(f"metrics batch lacks the key column(s) {missing}; it has {columns}")
+        raise ValueError(f"{table} batch lacks the key column(s) {missing}; it has {columns}")
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
-        raise ValueError(f"metrics batch has duplicate column(s) {duplicates}")
-    values = [pa.field(c, pa.float64()) for c in columns if c not in _KEY_NAMES]
-    return pa.schema([*KEY_FIELDS, *values])
+        raise ValueError(f"{table} batch has duplicate column(s) {duplicates}")
+    values = [pa.field(c, pa.float64()) for c in columns if c not in names]
+    return pa.schema([*keys, *values])
 
 
 def _to_arrow(frame: pd.DataFrame, schema: pa.Schema, *, table: str) -> pa.Table:

@@ -98,6 +98,34 @@ def test_names_resolve_from_scenarios_then_root_then_the_package(
     assert code == 0 and json.loads(out)["title"] == "Mine"
     code, _, err = invoke("show", "nowhere-to-be-found")
     assert code == 2 and "scenarios/" in err and "Known scenarios" in err
+    # run and compare take --root too, and extends: names are looked up there
+    (other / "deep").mkdir()
+    (other / "deep" / "child.yaml").write_text("extends: extra\ntitle: Child of extra\n", encoding="utf-8")
+    assert load_scenario(other / "deep" / "child.yaml", root=other).resolved["title"] == "Child of extra"
+    with pytest.raises(ScenarioError, match="cannot find the base scenario 'extra'"):
+        load_scenario(other / "deep" / "child.yaml")  # without --root, nothing says where 'extra' is
+    code, out, err = invoke(
+        "run", "deep/child", "--root", other, "-n", "2", "-m", "2", "-w", "1", "-o", "r", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["scenario"] == "deep/child"
+    code, out, err = invoke(
+        "compare",
+        "extra",
+        "deep/child",
+        "--root",
+        other,
+        "-n",
+        "2",
+        "-m",
+        "2",
+        "-w",
+        "1",
+        "-o",
+        "c",
+        "--json",
+    )
+    assert code == 0, err
 
 
 def test_extends_baseline_works_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

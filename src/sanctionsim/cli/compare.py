@@ -19,13 +19,11 @@ from sanctionsim.cli.common import (
     print_table,
     progress_bar,
 )
-from sanctionsim.cli.run import Json, Months, Runs, Seed, Sets, Workers, Yes, default_out
+from sanctionsim.cli.run import Json, Months, Root, Runs, Seed, Sets, Workers, Yes, default_out, load_named
 from sanctionsim.experiments.compare import compare
 from sanctionsim.experiments.estimate import estimate
-from sanctionsim.experiments.spec import load_for_run
 from sanctionsim.formatting import format_effect
 from sanctionsim.metrics import label
-from sanctionsim.scenario.library import find_scenario
 
 Metrics = Annotated[
     list[str] | None,
@@ -69,6 +67,7 @@ def compare_command(
         ),
     ] = None,
     workers: Workers = None,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
@@ -82,7 +81,7 @@ def compare_command(
     target = out or default_compare_out()
     if target.exists():
         raise FileExistsError(f"{target}: comparison folder exists; pass another --out")
-    loaded = [load_for_run(find_scenario(s), overrides=set_ or []) for s in (base, *others)]
+    loaded = [load_named(s, root=root, overrides=set_ or []) for s in (base, *others)]
     first = loaded[0].config
     cost = estimate(
         runs=runs or first.runs, months=months or first.months, scenarios=len(loaded), workers=workers

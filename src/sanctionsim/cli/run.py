@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +23,7 @@ from sanctionsim.formatting import format_number
 from sanctionsim.metrics import KEY_METRICS, label
 from sanctionsim.results import load_results
 from sanctionsim.results.store import new_folder_name
+from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.library import find_scenario
 
 RESULTS_ROOT = Path("results")
@@ -38,10 +41,28 @@ Sets = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 Workers = Annotated[int | None, typer.Option("--workers", "-w", help="Local processes (default: CPU count).")]
+Root = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help="Scenarios folder to look names up in, after ./scenarios and before the packaged library.",
+        show_default=False,
+    ),
+]
 Yes = Annotated[
     bool,
     typer.Option("--yes", help=f"Run even above {LARGE_RUN:,} replicate-months (an estimate is printed)."),
 ]
+
+
+def load_named(
+    name: str | os.PathLike[str], *, root: Path | None = None, overrides: Sequence[str] = ()
+) -> Scenario:
+    """Find a scenario argument (a file, or a name in ./scenarios, ``--root``, the package) and load it.
+
+    ``--set`` overrides are applied, and ``extends:`` names are looked up in ``root`` as well.
+    """
+    return load_scenario(find_scenario(name, root=root), list(overrides), root=root)
 
 
 def default_out(name: str) -> Path:
@@ -63,11 +84,14 @@ def run_command(
     set_: Sets = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (must not exist).")] = None,
     workers: Workers = None,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario as a Monte Carlo ensemble and write a results folder."""
-    spec = run_spec(find_scenario(scenario), overrides=set_ or [], runs=runs, seed=seed, months=months)
+    spec = run_spec(
+        load_named(scenario, root=root, overrides=set_ or []), runs=runs, seed=seed, months=months
+    )
     target = out or default_out(spec.name)
     if target.exists():
         raise FileExistsError(f"{target}: results folder exists; pass another --out")

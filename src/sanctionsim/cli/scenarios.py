@@ -15,7 +15,6 @@ Scenario arguments are a file path or a name such as ``analysts/oil-for-labour``
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -37,12 +36,12 @@ from sanctionsim.cli.common import (
     print_table,
     progress_bar,
 )
-from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers, Yes
+from sanctionsim.cli.run import Json, Root, Runs, Seed, Sets, Workers, Yes, load_named
 from sanctionsim.experiments.check import ClaimCheck, check_claims, reference_probabilities
 from sanctionsim.experiments.estimate import estimate
 from sanctionsim.model.roles import Roles
 from sanctionsim.model.schedule import describe_schedule
-from sanctionsim.scenario import Scenario, load_scenario
+from sanctionsim.scenario import Scenario
 from sanctionsim.scenario.library import (
     DEFAULT_ROOT,
     display_folder,
@@ -57,26 +56,14 @@ from sanctionsim.scenario.loader import EXTENDS_KEY, read_yaml
 DEFAULT_PREDICTIONS = Path("docs/predictions.md")
 _VERDICT_STYLE = {"supported": "green", "contested": "yellow", "not supported": "red"}
 
-Root = Annotated[
-    Path | None,
-    typer.Option(
-        "--root",
-        help="Scenarios folder to look names up in, after ./scenarios and before the packaged library.",
-        show_default=False,
-    ),
-]
 ScenarioArg = Annotated[
     str,
     typer.Argument(help="Scenario file, or name in ./scenarios, --root or the package (analysts/lim-...)."),
 ]
 
 
-def load(
-    name: str | os.PathLike[str], *, root: Path | None = None, overrides: Sequence[str] = ()
-) -> Scenario:
-    """Find (see :func:`find_scenario`) and load a scenario, with ``--set`` overrides."""
-    path = find_scenario(name, root=root)
-    return load_scenario(path, list(overrides), root=root)
+#: Find (see :func:`find_scenario`) and load a scenario, with ``--set`` overrides.
+load = load_named
 
 
 def resolved_config(scenario: Scenario) -> dict[str, Any]:

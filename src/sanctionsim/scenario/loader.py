@@ -687,7 +687,8 @@ def load_scenario(
     """Load, resolve, override and validate a scenario file.
 
     Args:
-        path: The scenario file.
+        path: The scenario file, or a scenario name (``baseline``, ``analysts/oil-for-labour``)
+            looked up in ``./scenarios``, ``root`` and the packaged library.
         overrides: ``--set`` overrides, ``a.b.c=value`` (see :func:`apply_overrides`).
         schema: The pydantic model to validate with; ``ScenarioConfig`` by default.
         root: A scenarios folder to look in as well (see :func:`resolve`); names are given relative to it.
@@ -700,7 +701,7 @@ def load_scenario(
             ``--set``), the key path, what is wrong, what was expected and, for a misspelt key or
             value, a "did you mean".
     """
-    file = Path(path)
+    file = _named_file(path, root=root)
     root_path = Path(root).resolve() if root is not None else None
     data, prov = _resolve(file, root=root_path, chain=())
     created: set[Loc] = set()
@@ -721,6 +722,19 @@ def load_scenario(
         config_hash=compute_config_hash(resolved),
         overrides=_override_list(overrides),
     )
+
+
+def _named_file(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None) -> Path:
+    """``path`` if it is a file, else the scenario it names (``baseline``; see ``scenario.library``)."""
+    file = Path(path)
+    if file.is_file():
+        return file
+    from sanctionsim.scenario.library import find_scenario
+
+    try:
+        return find_scenario(path, root=root)
+    except FileNotFoundError:
+        return file  # reported as a missing file, naming it, by read_yaml
 
 
 def _new_entry_error(

@@ -69,7 +69,7 @@ def test_a_name_reaches_the_packaged_library_from_any_folder(
     scenario = ss.load_scenario(find_scenario("policies/full-pressure"))
     assert scenario.name == "policies/full-pressure"
     assert ss.load_scenario("policies/full-pressure").config == scenario.config  # load_scenario takes names
-    with pytest.raises(ScenarioError, match="nope.yaml: file not found"):
+    with pytest.raises(ScenarioError, match=r"nope\.yaml: file not found"):
         ss.load_scenario("nope.yaml")
     code, out, _ = invoke("list", "--json")
     assert code == 0 and {e["name"] for e in json.loads(out)} == {n.removesuffix(".yaml") for n in LIBRARY}

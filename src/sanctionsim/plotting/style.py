@@ -37,7 +37,7 @@ DPI: int = FIGURE_DPI
 #: The file formats figures are written in, by file suffix.
 FORMATS: tuple[str, ...] = FIGURE_FORMATS
 
-#: Metadata that would change from one save to the next (dates), left out so files are reproducible.
+#: Metadata that changes from one save to the next (the date), left out: figure files carry no time stamp.
 _NO_DATES: dict[str, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 #: Default quantiles: lower band edge, median, upper band edge.

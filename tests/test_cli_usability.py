@@ -63,8 +63,11 @@ def test_shell_completion_is_offered_and_completes_commands_and_choices() -> Non
     assert code == 0 and "--install-completion" in out and "--show-completion" in out
     command = Path(sys.executable).with_name("sanctionsim")  # the installed script, run from bash
     if shutil.which("bash") and command.is_file():  # the shell is detected from the parent process
-        shown = subprocess.run(
-            ["bash", "-c", f"'{command}' --show-completion"], capture_output=True, text=True, check=False
+        shown = subprocess.run(  # `; exit` keeps bash alive as the parent (no exec of the last command)
+            ["bash", "-c", f"'{command}' --show-completion; exit $?"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert shown.returncode == 0 and "_SANCTIONSIM_COMPLETE=complete_bash" in shown.stdout
 

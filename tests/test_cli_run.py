@@ -28,7 +28,8 @@ def test_run_writes_a_complete_results_folder(tmp_path):
         "run", str(BASELINE), "--runs", "12", "--seed", "3", "--months", "14", "--out", str(out), "-w", "1"
     )
     assert proc.returncode == 0, proc.stderr
-    assert "shells_prk_to_rus" in proc.stdout and str(out) in proc.stdout
+    assert "Artillery rounds delivered PRK to RUS" in proc.stdout and str(out) in proc.stdout
+    assert "shells_prk_to_rus" not in proc.stdout  # readable labels in tables; names stay in --json
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["runs"] == 12 and manifest["months"] == 14
     assert len(manifest["config_hash"]) == 64

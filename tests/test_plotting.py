@@ -9,8 +9,9 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
-from sanctionsim.metrics import describe, metric_names
+from sanctionsim.metrics import describe, label, metric_names
 from sanctionsim.plotting import (
     KEY_METRICS,
     axis_label,
@@ -102,6 +103,12 @@ def _results(*, flows: pd.DataFrame | None = None, seed: int = 7) -> SimpleNames
     )
 
 
+def _written(fig: Figure, path: Path) -> Path:
+    """A plot function's figure, written to ``path`` because ``out=path`` was given."""
+    assert isinstance(fig, Figure)
+    return path
+
+
 def _assert_png(path: Path, *, min_side: int = 300) -> np.ndarray:
     assert path.is_file()
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -124,15 +131,18 @@ def test_key_metrics_exist_for_default_actors() -> None:
 
 
 def test_plot_metrics_writes_png(results: SimpleNamespace, tmp_path: Path) -> None:
-    out = plot_metrics(results, KEY_METRICS, out=tmp_path / "metrics.png")
-    assert out == tmp_path / "metrics.png"
-    image = _assert_png(out)
+    fig = plot_metrics(results, KEY_METRICS, out=tmp_path / "metrics.png")
+    assert isinstance(fig, Figure)
+    image = _assert_png(tmp_path / "metrics.png")
     assert image.shape[1] > image.shape[0] * 0.8  # a 3-column grid is not a thin strip
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.png"]  # no temporary file left
 
 
 def test_plot_metrics_single_metric(results: SimpleNamespace, tmp_path: Path) -> None:
-    _assert_png(plot_metrics(results, ["gdp_prk"], out=tmp_path / "one.png"), min_side=200)
+    _assert_png(
+        _written(plot_metrics(results, ["gdp_prk"], out=tmp_path / "one.png"), tmp_path / "one.png"),
+        min_side=200,
+    )
 
 
 def test_unknown_metric_raises_and_names_known_metrics(results: SimpleNamespace, tmp_path: Path) -> None:
@@ -155,7 +165,7 @@ def test_empty_metric_list_raises(results: SimpleNamespace, tmp_path: Path) -> N
 
 
 def test_plot_flows_writes_png(results: SimpleNamespace, tmp_path: Path) -> None:
-    _assert_png(plot_flows(results, out=tmp_path / "flows.png"))
+    _assert_png(_written(plot_flows(results, out=tmp_path / "flows.png"), tmp_path / "flows.png"))
 
 
 def test_plot_flows_empty_table(tmp_path: Path) -> None:
@@ -174,7 +184,9 @@ def test_plot_flows_empty_table(tmp_path: Path) -> None:
             "value": pd.Series(dtype="float64"),
         }
     )
-    _assert_png(plot_flows(_results(flows=empty), out=tmp_path / "flows.png"))
+    _assert_png(
+        _written(plot_flows(_results(flows=empty), out=tmp_path / "flows.png"), tmp_path / "flows.png")
+    )
 
 
 def test_flow_medians_count_missing_months_as_zero() -> None:
@@ -198,7 +210,7 @@ def test_flow_medians_count_missing_months_as_zero() -> None:
 
 
 def test_plot_ties_writes_png(results: SimpleNamespace, tmp_path: Path) -> None:
-    _assert_png(plot_ties(results, out=tmp_path / "ties.png"))
+    _assert_png(_written(plot_ties(results, out=tmp_path / "ties.png"), tmp_path / "ties.png"))
 
 
 def test_median_tie_matrix_is_symmetric(results: SimpleNamespace) -> None:
@@ -245,16 +257,24 @@ def test_figures_survive_missing_and_nan_data(results: SimpleNamespace, tmp_path
     metrics = metrics.drop(columns=["tie_chn_bloc"])  # a pair without a column
     flows = results.flows.assign(interdicted=0.0, delivered=results.flows["shipped"])
     odd = SimpleNamespace(**{**vars(results), "metrics": metrics, "flows": flows})
-    _assert_png(plot_metrics(odd, ["threat_index", "tech_prk"], out=tmp_path / "m.png"), min_side=200)
-    _assert_png(plot_ties(odd, out=tmp_path / "t.png"))
-    _assert_png(plot_flows(odd, out=tmp_path / "f.png"))
+    _assert_png(
+        _written(plot_metrics(odd, ["threat_index", "tech_prk"], out=tmp_path / "m.png"), tmp_path / "m.png"),
+        min_side=200,
+    )
+    _assert_png(_written(plot_ties(odd, out=tmp_path / "t.png"), tmp_path / "t.png"))
+    _assert_png(_written(plot_flows(odd, out=tmp_path / "f.png"), tmp_path / "f.png"))
     matrix = median_tie_matrix(metrics, ACTORS, pd.Timestamp(START))
     assert np.isnan(matrix[2, 3]) and np.isnan(matrix[1, 2])
 
 
 def test_plot_ties_without_tie_metrics(results: SimpleNamespace, tmp_path: Path) -> None:
     metrics = results.metrics.drop(columns=[c for c in results.metrics.columns if c.startswith("tie_")])
-    _assert_png(plot_ties(SimpleNamespace(**{**vars(results), "metrics": metrics}), out=tmp_path / "t.png"))
+    _assert_png(
+        _written(
+            plot_ties(SimpleNamespace(**{**vars(results), "metrics": metrics}), out=tmp_path / "t.png"),
+            tmp_path / "t.png",
+        )
+    )
 
 
 def test_plot_flows_rejects_missing_columns(results: SimpleNamespace, tmp_path: Path) -> None:
@@ -274,3 +294,93 @@ def test_figures_get_the_usual_file_permissions(tmp_path):
     path = write_text(tmp_path / "note.md", "text")
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
     assert path.read_text() == "text"
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures for notebooks: returned, saved only when asked, the backend left alone
+# ---------------------------------------------------------------------------------------------
+
+
+def test_plot_functions_return_figures_and_write_nothing_unless_asked(
+    results: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    before = plt.get_fignums()
+    figures = [plot_metrics(results, ["tech_prk"]), plot_flows(results), plot_ties(results)]
+    assert all(isinstance(fig, Figure) for fig in figures)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    assert plt.get_fignums() == before  # not registered with pyplot: no double display, no leak
+    png = figures[0]._repr_png_()  # what Jupyter shows for a figure returned by a cell
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic", "date"), [("svg", b"<?xml", b"<dc:date>"), ("pdf", b"%PDF", b"/CreationDate")]
+)
+def test_figures_are_written_as_svg_and_pdf(
+    results: SimpleNamespace, tmp_path: Path, suffix: str, magic: bytes, date: bytes
+) -> None:
+    path = tmp_path / f"ties.{suffix}"
+    plot_ties(results, out=path)
+    data = path.read_bytes()
+    assert data.startswith(magic)
+    assert (
+        date not in data
+    )  # no time stamp: a figure redrawn from the same results differs only in layout noise
+
+
+def test_dpi_sets_the_resolution_of_a_png(results: SimpleNamespace, tmp_path: Path) -> None:
+    fig = plot_metrics(results, ["tech_prk"], out=tmp_path / "low.png", dpi=50)
+    plot_metrics(results, ["tech_prk"], out=tmp_path / "high.png", dpi=100)
+    low, high = mpimg.imread(tmp_path / "low.png"), mpimg.imread(tmp_path / "high.png")
+    width, height = fig.get_size_inches()
+    assert low.shape[:2] == (round(50 * height), round(50 * width))
+    assert high.shape[1] == 2 * low.shape[1]
+
+
+def test_an_unknown_figure_format_is_refused_before_writing(results: SimpleNamespace, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"format 'gif'; expected a figure format, one of png, svg, pdf"):
+        plot_ties(results, out=tmp_path / "ties.gif")
+    with pytest.raises(ValueError, match="expected a figure format"):
+        plot_all(results, out_dir=tmp_path / "figs", fmt="jpeg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_all_writes_the_format_asked_for(results: SimpleNamespace, tmp_path: Path) -> None:
+    paths = plot_all(results, out_dir=tmp_path, fmt="svg")
+    assert [p.name for p in paths] == ["metrics.svg", "flows.svg", "ties.svg"]
+    assert all(p.read_bytes().startswith(b"<?xml") for p in paths)
+
+
+def test_panel_titles_are_metric_descriptions_not_names(results: SimpleNamespace) -> None:
+    fig = plot_metrics(results, ["shells_prk_to_rus", "tie_rus_prk"])
+    titles = [ax.get_title(loc="left").replace("\n", " ") for ax in fig.axes if ax.get_visible()]
+    assert titles == [label("shells_prk_to_rus", ACTORS), label("tie_rus_prk", ACTORS)]
+    assert titles[0] == "Artillery rounds delivered PRK to RUS"
+    assert fig.axes[0].get_ylabel() == "rounds/month"  # the unit on the axis
+
+
+@pytest.mark.parametrize("module", ["sanctionsim", "sanctionsim.plotting", "sanctionsim.cli.app"])
+def test_importing_sanctionsim_leaves_the_matplotlib_backend_alone(module: str, tmp_path: Path) -> None:
+    """A notebook's backend (here 'svg', chosen before the import) is still in use after plotting."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, matplotlib\n"
+        "matplotlib.use('svg')\n"
+        f"import {module}\n"
+        "from sanctionsim.plotting import plot_metrics\n"
+        "import tests.test_plotting as t\n"
+        "fig = plot_metrics(t._results(), ['tech_prk'])\n"
+        "import matplotlib.pyplot as plt\n"
+        "print(matplotlib.get_backend(), plt.get_fignums())\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["svg", "[]"]

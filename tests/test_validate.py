@@ -162,7 +162,8 @@ def test_the_figure_of_a_long_file_shows_the_misses_first(synthetic_file, tmp_pa
 
     base, file = synthetic_file
     result = ss.validate(base, file, runs=50, seed=7, overrides=["war.fire_rate=15000"], workers=1)
-    path = plot_validation(result.observations.targets, result.values, result.table, out=tmp_path / "v.png")
+    path = tmp_path / "v.png"
+    plot_validation(result.observations.targets, result.values, result.table, out=path)
     height, width = mpimg.imread(path).shape[:2]
     assert height < 4000 and width < 2000  # MAX_PANELS panels, not one per row
     assert MAX_PANELS < HELD_OUT_ROWS

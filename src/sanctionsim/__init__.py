@@ -4,7 +4,7 @@ Quick start::
 
     import sanctionsim as ss
 
-    scenario = ss.load_scenario("scenarios/baseline.yaml")
+    scenario = ss.load_scenario("baseline")  # a name (the packaged library) or a file
     results = ss.simulate(scenario, runs=200, seed=1)
     results.metrics.groupby("date")["shells_prk_to_rus"].median()
 """

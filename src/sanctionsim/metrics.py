@@ -71,6 +71,18 @@ def describe(name: str, scope: Scope) -> Metric:
     raise ValueError(unknown_metric_message(name, list(known)))
 
 
+def label(name: str, scope: Scope) -> str:
+    """The readable name of a metric, for tables, reports and figure titles: its description.
+
+    Descriptions name the actors that play each role (``shells_prk_to_rus`` reads "Artillery
+    rounds delivered PRK to RUS"); ``--json`` output and files keep the metric's name.
+
+    Raises:
+        ValueError: If the name is unknown (see :func:`describe`).
+    """
+    return describe(name, scope).description
+
+
 def declarations() -> list[tuple[type[Process], Result]]:
     """Every result the schedule declares, with the process that computes it, in schedule order."""
     return [(p, res) for p in SCHEDULE for res in p.results]
@@ -85,6 +97,7 @@ __all__ = [
     "declarations",
     "describe",
     "key_metrics",
+    "label",
     "metric_names",
     "registry",
     "unknown_metric_message",

@@ -36,6 +36,7 @@ import yaml
 from sanctionsim.analysis.aggregates import AGGREGATES, Quantity, month
 from sanctionsim.formatting import format_number
 from sanctionsim.metrics import metric_names
+from sanctionsim.resources import data_root
 from sanctionsim.scenario.errors import did_you_mean
 
 __all__ = [
@@ -46,12 +47,15 @@ __all__ = [
     "Row",
     "Target",
     "describe_observed",
+    "find_observations",
     "load_observations",
     "summary_fields",
 ]
 
-#: The shipped in-sample file: the rows of ``data/observations_to_2024-06.csv`` with their mapping.
-SHIPPED = Path(__file__).resolve().parents[3] / "data" / "observations" / "in-sample_to_2024-06.csv"
+#: The shipped in-sample file: the rows of ``data/observations_to_2024-06.csv`` with their mapping
+#: (package data: :func:`sanctionsim.resources.data_root`).
+SHIPPED = data_root() / "observations" / "in-sample_to_2024-06.csv"
+_SUFFIXES = (".csv", ".yaml", ".yml")
 
 #: Source columns: what the figure is and where it comes from.
 SOURCE_COLUMNS: dict[str, str] = {
@@ -275,14 +279,38 @@ class Observations:
         return max((t.date for t in self.targets), key=month, default=None)
 
 
+def find_observations(path: str | os.PathLike[str]) -> Path:
+    """An observations file: ``path`` if it exists, else the packaged file it names.
+
+    A relative path that is not a file is looked up in the package's data folder, so
+    ``data/observations/in-sample_to_2024-06.csv``, ``observations/in-sample_to_2024-06.csv`` and
+    ``in-sample_to_2024-06`` reach the shipped file from any folder (the suffix may be left off).
+
+    Returns:
+        The file found, or ``path`` unchanged when there is none.
+    """
+    file = Path(path)
+    if file.is_file() or file.is_absolute() or not file.parts:
+        return file
+    parts = file.parts[1:] if file.parts[0] == "data" and len(file.parts) > 1 else file.parts
+    root = data_root()
+    for base in (root.joinpath(*parts), root.joinpath("observations", *parts)):
+        for candidate in (base, *(base.with_name(base.name + s) for s in _SUFFIXES)):
+            if candidate.is_file() and candidate.resolve().is_relative_to(root.resolve()):
+                return candidate
+    return file
+
+
 def load_observations(path: str | os.PathLike[str]) -> Observations:
     """Read an observations file (``.csv``, or ``.yaml``/``.yml`` holding a list of rows).
+
+    ``path`` is found with :func:`find_observations`: a file, or the name of a packaged one.
 
     Raises:
         FileNotFoundError: If the file does not exist.
         ValueError: One line naming the file and the row for any problem in it.
     """
-    file = Path(path)
+    file = find_observations(path)
     if not file.is_file():
         raise FileNotFoundError(f"{_display(file)}: observations file not found")
     try:

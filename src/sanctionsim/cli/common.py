@@ -1,9 +1,10 @@
-"""Shared pieces of the command line: error handling, warnings, interrupts, progress bars, JSON."""
+"""Shared pieces of the command line: error handling, warnings, interrupts, progress bars, tables, JSON."""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import warnings
@@ -14,7 +15,9 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from sanctionsim.experiments.estimate import LARGE_RUN, Estimate
 from sanctionsim.formatting import plain_json
@@ -138,6 +141,25 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
             bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
+
+
+#: Widest line a table printed to a pipe or file may take (wider tables wrap their cells).
+PIPED_WIDTH = 400
+
+
+def print_table(table: Table) -> None:
+    """Print a table on stdout: wrapped to the terminal's width, or at its full width when piped.
+
+    On a terminal, rich wraps long cells to fit. Printed to a pipe or a file (where rich would
+    assume 80 columns), the table takes the width its content needs, up to :data:`PIPED_WIDTH`
+    characters (or ``COLUMNS``, when that is set), so nothing is clipped or folded for ``grep`` or a log.
+    """
+    if console.is_terminal or "COLUMNS" in os.environ:
+        console.print(table)
+        return
+    wide = Console(width=PIPED_WIDTH)
+    width = Measurement.get(wide, wide.options, table).maximum
+    Console(width=max(min(width, PIPED_WIDTH), 20)).print(table)
 
 
 def print_json(data: Any) -> None:

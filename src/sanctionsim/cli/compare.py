@@ -7,16 +7,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sanctionsim.analysis.effects import effect_records
-from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
-from sanctionsim.cli.run import Json, Months, Runs, Seed, Sets, Workers, Yes, default_out
+from sanctionsim.cli.common import (
+    confirm_size,
+    console,
+    handle_errors,
+    print_json,
+    print_table,
+    progress_bar,
+)
+from sanctionsim.cli.run import Json, Months, Root, Runs, Seed, Sets, Workers, Yes, default_out, load_named
 from sanctionsim.experiments.compare import compare
 from sanctionsim.experiments.estimate import estimate
-from sanctionsim.experiments.spec import load_for_run
 from sanctionsim.formatting import format_effect
-from sanctionsim.scenario.library import find_scenario
+from sanctionsim.metrics import label
 
 Metrics = Annotated[
     list[str] | None,
@@ -44,7 +51,9 @@ ARROWS = {"P(decrease)": "↓", "P(increase)": "↑"}
 
 @handle_errors
 def compare_command(
-    base: Annotated[str, typer.Argument(help="Base scenario: a file, or a name under scenarios/.")],
+    base: Annotated[
+        str, typer.Argument(help="Base scenario: a file, or a name (./scenarios, else packaged).")
+    ],
     others: Annotated[list[str], typer.Argument(help="Policy scenarios (one or more): files or names.")],
     runs: Runs = None,
     seed: Seed = None,
@@ -58,6 +67,7 @@ def compare_command(
         ),
     ] = None,
     workers: Workers = None,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
@@ -71,7 +81,7 @@ def compare_command(
     target = out or default_compare_out()
     if target.exists():
         raise FileExistsError(f"{target}: comparison folder exists; pass another --out")
-    loaded = [load_for_run(find_scenario(s), overrides=set_ or []) for s in (base, *others)]
+    loaded = [load_named(s, root=root, overrides=set_ or []) for s in (base, *others)]
     first = loaded[0].config
     cost = estimate(
         runs=runs or first.runs, months=months or first.months, scenarios=len(loaded), workers=workers
@@ -100,15 +110,16 @@ def compare_command(
         highlight=False,
     )
     records = effect_records(cmp.effects)
+    actors = cmp.results[cmp.base].actors
     for scenario in dict.fromkeys(str(r["scenario"]) for r in records):  # one table per policy
-        view = Table(title=scenario, title_justify="left")
-        view.add_column("metric (outcome, unit)", overflow="fold", min_width=18)
+        view = Table(title=escape(scenario), title_justify="left")
+        view.add_column("metric (outcome, unit)", overflow="fold", min_width=24)
         for col in ("median diff", "90% interval", "change", "P(good)"):
-            view.add_column(col, justify="right")
+            view.add_column(col, justify="right", no_wrap=True)
         for row in (r for r in records if str(r["scenario"]) == scenario):
             f = format_effect(row)
             view.add_row(
-                f"{row['metric']} ({row['stat']}, {row['unit']})",
+                escape(f"{label(str(row['metric']), actors)} ({row['stat']}, {row['unit']})"),
                 f["median_diff"],
                 f["interval"],
                 f["rel_change"],
@@ -116,7 +127,7 @@ def compare_command(
                 if f["p_good"] == "no change"
                 else f"{f['p_good']} {ARROWS.get(str(row['p_label']), '>0')}",
             )
-        console.print(view)
+        print_table(view)
     console.print(
         "P(good): share of replicates whose difference goes the bloc's way (↓ lower is better, "
         "↑ higher; >0 for neutral metrics)",

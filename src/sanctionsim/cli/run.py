@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import enum
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sanctionsim.analysis.summary import summarize
-from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, print_table, progress_bar
+from sanctionsim.constants import FIGURE_DPI, FIGURE_FORMATS
 from sanctionsim.experiments.ensemble import replay, simulate
 from sanctionsim.experiments.estimate import LARGE_RUN, estimate
 from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.formatting import format_number
-from sanctionsim.metrics import KEY_METRICS
+from sanctionsim.metrics import KEY_METRICS, label
 from sanctionsim.results import load_results
 from sanctionsim.results.store import new_folder_name
+from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.library import find_scenario
 
 RESULTS_ROOT = Path("results")
+#: File formats of ``plot`` (:data:`sanctionsim.constants.FIGURE_FORMATS`).
+FigureFormat = enum.StrEnum("FigureFormat", {fmt: fmt for fmt in FIGURE_FORMATS})
+DEFAULT_FORMAT = FigureFormat(FIGURE_FORMATS[0])
+
 
 Runs = Annotated[int | None, typer.Option("--runs", "-n", help="Replicates (default: the scenario's runs).")]
 Seed = Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's seed).")]
@@ -32,10 +42,28 @@ Sets = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 Workers = Annotated[int | None, typer.Option("--workers", "-w", help="Local processes (default: CPU count).")]
+Root = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help="Scenarios folder to look names up in, after ./scenarios and before the packaged library.",
+        show_default=False,
+    ),
+]
 Yes = Annotated[
     bool,
     typer.Option("--yes", help=f"Run even above {LARGE_RUN:,} replicate-months (an estimate is printed)."),
 ]
+
+
+def load_named(
+    name: str | os.PathLike[str], *, root: Path | None = None, overrides: Sequence[str] = ()
+) -> Scenario:
+    """Find a scenario argument (a file, or a name in ./scenarios, ``--root``, the package) and load it.
+
+    ``--set`` overrides are applied, and ``extends:`` names are looked up in ``root`` as well.
+    """
+    return load_scenario(find_scenario(name, root=root), list(overrides), root=root)
 
 
 def default_out(name: str) -> Path:
@@ -48,7 +76,9 @@ def default_out(name: str) -> Path:
 
 @handle_errors
 def run_command(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or name under scenarios/ (baseline).")],
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or name (./scenarios, else packaged): baseline.")
+    ],
     runs: Runs = None,
     seed: Seed = None,
     months: Months = None,
@@ -63,11 +93,14 @@ def run_command(
             "sweep alone, with its parameters from inputs.parquet as --set.",
         ),
     ] = 0,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario as a Monte Carlo ensemble and write a results folder."""
-    spec = run_spec(find_scenario(scenario), overrides=set_ or [], runs=runs, seed=seed, months=months)
+    spec = run_spec(
+        load_named(scenario, root=root, overrides=set_ or []), runs=runs, seed=seed, months=months
+    )
     if first_replicate < 0:
         raise ValueError(f"--first-replicate: got {first_replicate}; expected an integer >= 0")
     layout = Layout.plain(spec.runs, first=first_replicate)
@@ -93,21 +126,22 @@ def run_command(
         )
         return
     view = Table(title=f"{spec.name}: {spec.runs} runs, seed {spec.seed}, {spec.months} months")
-    for col in ("metric", "stat", "unit"):
+    view.add_column("metric", overflow="fold", min_width=24)
+    for col in ("outcome", "unit"):
         view.add_column(col)
     for col in ("median", "10%", "90%"):
-        view.add_column(col, justify="right")
+        view.add_column(col, justify="right", no_wrap=True)
     for row in table.itertuples():
         view.add_row(
-            row.metric,
+            escape(label(str(row.metric), results.actors)),
             row.stat,
-            row.unit,
+            escape(str(row.unit)),
             format_number(row.median),
             format_number(row.p10),
             format_number(row.p90),
         )
-    console.print(view)
-    console.print(f"results: {target}")
+    print_table(view)
+    console.print(f"results: {escape(str(target))}", soft_wrap=True)
 
 
 @handle_errors
@@ -118,8 +152,14 @@ def plot_command(
         typer.Option("--metrics", help="Metrics to plot (repeatable; default: key metrics)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for the PNGs (default: RESULTS/figures).")
+        Path | None, typer.Option("--out", "-o", help="Folder for the figures (default: RESULTS/figures).")
     ] = None,
+    format_: Annotated[
+        FigureFormat, typer.Option("--format", "-f", help="File format of the figures.")
+    ] = DEFAULT_FORMAT,
+    dpi: Annotated[
+        int, typer.Option("--dpi", min=10, max=1200, help="Resolution (dots per inch) of PNG figures.")
+    ] = FIGURE_DPI,
     json_: Json = False,
 ) -> None:
     """Write figures of a results folder: metrics with bands, flows by good and route, ties."""
@@ -127,12 +167,12 @@ def plot_command(
 
     res = load_results(results)
     names = [m for item in metrics or [] for m in item.split(",") if m] or None
-    paths = plot_all(res, out_dir=out or results / "figures", metrics=names)
+    paths = plot_all(res, out_dir=out or results / "figures", metrics=names, fmt=format_.value, dpi=dpi)
     if json_:
         print_json({"figures": [str(p) for p in paths]})
         return
     for p in paths:
-        console.print(str(p))
+        console.print(escape(str(p)), soft_wrap=True)
 
 
 @handle_errors

@@ -1,7 +1,7 @@
 """The scenario library on the command line: ``list``, ``show``, ``diff``, ``check`` and ``predictions``.
 
-Scenario arguments are a file path or a name relative to the scenarios folder (``--root``, by
-default ``scenarios/`` in the working directory), such as ``analysts/oil-for-labour``;
+Scenario arguments are a file path or a name such as ``analysts/oil-for-labour``, looked up in
+``scenarios/`` in the working directory, then ``--root``, then the library that ships in the package;
 :func:`find_scenario` turns either into a file.
 
 - ``list`` prints every scenario with its title and what it extends.
@@ -15,7 +15,6 @@ default ``scenarios/`` in the working directory), such as ``analysts/oil-for-lab
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -34,43 +33,37 @@ from sanctionsim.cli.common import (
     err_console,
     handle_errors,
     print_json,
+    print_table,
     progress_bar,
 )
-from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers, Yes
+from sanctionsim.cli.run import Json, Root, Runs, Seed, Sets, Workers, Yes, load_named
 from sanctionsim.experiments.check import ClaimCheck, check_claims, reference_probabilities
 from sanctionsim.experiments.estimate import estimate
 from sanctionsim.model.roles import Roles
 from sanctionsim.model.schedule import describe_schedule
-from sanctionsim.scenario import Scenario, load_scenario
-from sanctionsim.scenario.library import DEFAULT_ROOT, find_scenario, library, library_name
+from sanctionsim.scenario import Scenario
+from sanctionsim.scenario.library import (
+    DEFAULT_ROOT,
+    display_folder,
+    find_scenario,
+    library,
+    library_name,
+    search_folders,
+)
 from sanctionsim.scenario.loader import EXTENDS_KEY, read_yaml
 
 #: Where ``predictions`` writes its table by default.
 DEFAULT_PREDICTIONS = Path("docs/predictions.md")
 _VERDICT_STYLE = {"supported": "green", "contested": "yellow", "not supported": "red"}
 
-Root = Annotated[
-    Path, typer.Option("--root", help="Scenarios folder that names are relative to.", show_default=True)
-]
 ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario file, or name relative to the scenarios folder (analysts/lim-...).")
+    str,
+    typer.Argument(help="Scenario file, or name in ./scenarios, --root or the package (analysts/lim-...)."),
 ]
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def load(
-    name: str | os.PathLike[str], *, root: Path = DEFAULT_ROOT, overrides: Sequence[str] = ()
-) -> Scenario:
-    """Find (see :func:`find_scenario`) and load a scenario, with ``--set`` overrides."""
-    path = find_scenario(name, root=root)
-    return load_scenario(path, list(overrides), root=root if _inside(path, root) else None)
+#: Find (see :func:`find_scenario`) and load a scenario, with ``--set`` overrides.
+load = load_named
 
 
 def resolved_config(scenario: Scenario) -> dict[str, Any]:
@@ -136,6 +129,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _entry(path: Path, root: Path) -> dict[str, Any]:
+    """One row of ``list``: a scenario file in the scenarios folder ``root``."""
     name = library_name(path, root=root)
     try:
         raw = read_yaml(path)
@@ -149,20 +143,41 @@ def _entry(path: Path, root: Path) -> dict[str, Any]:
             "title": sc.config.title,
             "extends": str(extends),
             "claims": len(sc.config.claims),
+            "file": str(path),
             "error": None,
         }
     except ValueError as err:
-        return {"name": name, "title": "", "extends": "", "claims": 0, "error": str(err)}
+        return {"name": name, "title": "", "extends": "", "claims": 0, "file": str(path), "error": str(err)}
+
+
+def _listed(root: Path | None) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The folders ``list`` shows and their scenario files, each name once (the first folder wins)."""
+    folders = [root] if root is not None else search_folders()
+    seen: set[str] = set()
+    files: list[tuple[Path, Path]] = []
+    for folder in folders:
+        for path in library(folder):
+            name = library_name(path, root=folder)
+            if name not in seen:
+                seen.add(name)
+                files.append((path, folder))
+    files.sort(key=lambda pf: library_name(pf[0], root=pf[1]))
+    return folders, files
 
 
 @handle_errors
-def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
-    """List every scenario with its title, what it extends and how many claims it states."""
-    entries = [_entry(p, root) for p in library(root)]
+def list_command(root: Root = None, json_: Json = False) -> None:
+    """List every scenario with its title, what it extends and how many claims it states.
+
+    Without --root: every scenario a name reaches, from ./scenarios and the packaged library.
+    """
+    folders, files = _listed(root)
+    entries = [_entry(path, folder) for path, folder in files]
     if json_:
         print_json(entries)
         return
-    view = Table(title=f"scenarios in {root}/ ({len(entries)})")
+    where = ", ".join(f"{display_folder(f)}/" for f in folders)
+    view = Table(title=f"scenarios in {where} ({len(entries)})")
     view.add_column("name", no_wrap=True, min_width=max((len(e["name"]) for e in entries), default=4))
     view.add_column("extends", no_wrap=True)
     view.add_column("claims", justify="right")
@@ -170,14 +185,14 @@ def list_command(root: Root = DEFAULT_ROOT, json_: Json = False) -> None:
     for e in entries:
         title = escape(e["title"]) if e["error"] is None else f"[red]invalid: {escape(e['error'])}[/]"
         view.add_row(escape(e["name"]), escape(e["extends"]), str(e["claims"]), title)
-    console.print(view)
+    print_table(view)
 
 
 @handle_errors
 def show_command(
     scenario: ScenarioArg,
     set_: Sets = None,
-    root: Root = DEFAULT_ROOT,
+    root: Root = None,
     schedule: Annotated[
         bool, typer.Option("--schedule", help="Print the monthly schedule the scenario runs instead.")
     ] = False,
@@ -214,14 +229,14 @@ def _show_schedule(scenario: Scenario, *, json_: bool) -> None:
         if r["results"] != "-":
             detail.append(f"[dim]results[/] {escape(r['results'])}")
         view.add_row(r["step"], escape(r["process"]), "\n".join(detail))
-    console.print(view)
+    print_table(view)
 
 
 @handle_errors
 def diff_command(
     a: Annotated[str, typer.Argument(help="First scenario (file or name).")],
     b: Annotated[str, typer.Argument(help="Second scenario (file or name).")],
-    root: Root = DEFAULT_ROOT,
+    root: Root = None,
     json_: Json = False,
 ) -> None:
     """Print every resolved value that differs between two scenarios (exit 0 either way)."""
@@ -245,7 +260,7 @@ def diff_command(
     view.add_column(sb.name, overflow="fold")
     for path, x, y in rows:
         view.add_row(escape(path), escape(_show_value(x)), escape(_show_value(y)))
-    console.print(view)
+    print_table(view)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,7 +317,7 @@ def check_command(
     seed: Seed = None,
     set_: Sets = None,
     workers: Workers = None,
-    root: Root = DEFAULT_ROOT,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
@@ -337,7 +352,7 @@ def check_command(
             f"[{style}]{row['verdict']}[/]",
             escape(str(row["reason"])),
         )
-    console.print(view)
+    print_table(view)
     console.print(
         f"supported: P >= {SUPPORTED_AT}; not supported: P <= {NOT_SUPPORTED_AT}; contested otherwise "
         "(docs/claims.md)",
@@ -438,7 +453,7 @@ def _probability(p: float | None) -> str:
     return "–" if p is None else f"{p:.2f}"
 
 
-def _claiming(paths: Sequence[Path], root: Path) -> Iterator[Scenario]:
+def _claiming(paths: Sequence[Path], root: Path | None) -> Iterator[Scenario]:
     for path in paths:
         sc = load(path, root=root)
         if sc.config.claims:
@@ -463,12 +478,14 @@ def predictions_command(
             "--baseline", help="Scenario to score every claim on as well, for reference ('' for none)."
         ),
     ] = "baseline",
-    root: Root = DEFAULT_ROOT,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Score every claim in the scenario library and write the predictions table (docs/predictions.md)."""
-    paths = [find_scenario(s, root=root) for s in scenarios] if scenarios else library(root)
+    paths = (
+        [find_scenario(s, root=root) for s in scenarios] if scenarios else [p for p, _ in _listed(root)[1]]
+    )
     chosen = list(_claiming(paths, root))
     if not chosen:
         raise ValueError(f"no scenario with claims among {len(paths)} scenario file(s)")

@@ -24,7 +24,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sanctionsim.cli.common import console, err_console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.common import (
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    print_table,
+    progress_bar,
+)
 from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
 from sanctionsim.experiments.backtest import backtest
 from sanctionsim.experiments.calibrate import DISCREPANCY, THRESHOLD, Calibration, calibrate
@@ -37,7 +44,9 @@ _KIND = {"crps": "CRPS", "interval": "IS", "brier": "Brier"}
 #: Folder of default validation figures.
 FIGURES_ROOT = Path("results")
 
-ScenarioArg = Annotated[str, typer.Argument(help="Scenario file, or name under scenarios/ (baseline).")]
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario file, or name (./scenarios, else packaged): baseline.")
+]
 ObservationsOpt = Annotated[
     Path,
     typer.Option("--observations", "-O", help="Observations file (CSV or YAML; docs/observations.md)."),
@@ -107,7 +116,8 @@ def _write_figure(result: Validation, figure: Path | None, no_figure: bool, *, t
     from sanctionsim.plotting.validation import plot_validation
 
     path = figure or _figure_path(result.scenario.name)
-    return plot_validation(result.observations.targets, result.values, result.table, out=path, title=title)
+    plot_validation(result.observations.targets, result.values, result.table, out=path, title=title)
+    return path
 
 
 def _validation_title(result: Validation, subject: str) -> str:
@@ -135,7 +145,7 @@ def _print_validation(result: Validation, *, title: str) -> None:
             f"{format_number(row['score'])} {_KIND[str(row['score_kind'])]}",
             "n/a" if math.isnan(pit) else f"{pit:.2f}",
         )
-    console.print(view)
+    print_table(view)
     s = result.summary
 
     def num(v: float | None) -> str:
@@ -177,7 +187,7 @@ def _print_fit(fit: Calibration) -> None:
             format_number(fit.best[p.path]),
             f"{format_number(lo)} – {format_number(hi)}",
         )
-    console.print(view)
+    print_table(view)
     kept = int(fit.candidates["not_ruled_out"].sum())
     console.print(
         f"{kept} of {len(fit.candidates)} candidates not ruled out; {fit.seconds:.1f} s", soft_wrap=True

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sanctionsim import atomic
+from sanctionsim.resources import packaged, scenarios_root
+from sanctionsim.scenario.library import DEFAULT_ROOT
 from sanctionsim.scenario.loader import find_scenarios_root, resolve
 
 if TYPE_CHECKING:
@@ -31,9 +33,19 @@ __all__ = ["fitted_path", "fitted_scenario", "report_markdown", "write_fit"]
 
 
 def fitted_path(sc: Scenario, out: str | os.PathLike[str] | None) -> Path:
+    """Where the fitted scenario goes: ``out``, else beside the input as ``<name>-fitted.yaml``.
+
+    An input from the installed package's library is not written beside (that is the package's
+    folder): its fitted file goes to ``scenarios/`` in the working directory, under the input's name
+    (``scenarios/analysts/x-fitted.yaml``). In a checkout, whose ``scenarios/`` is the packaged
+    library, it goes beside the input as always.
+    """
     if out is not None:
         return Path(out)
-    return sc.path.with_name(f"{sc.path.stem}-fitted.yaml")
+    name = f"{sc.path.stem}-fitted.yaml"
+    if packaged(sc.path) and DEFAULT_ROOT.resolve() != scenarios_root().resolve():
+        return DEFAULT_ROOT / Path(sc.name).with_name(name)
+    return sc.path.with_name(name)
 
 
 def _diff(base: Any, new: Any) -> Any:

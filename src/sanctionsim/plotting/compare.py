@@ -21,19 +21,21 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from sanctionsim.formatting import format_number, format_percent, format_probability
+from sanctionsim.metrics import describe
 from sanctionsim.plotting.style import (
     DEFAULT_QUANTILES,
     LINE_COLOR,
-    axis_label,
     band_label,
     compact_axis,
     empty_panel,
+    finish,
     format_date_axis,
+    metric_title,
     new_figure,
     quantile_bands,
-    save,
 )
 
 if TYPE_CHECKING:
@@ -64,8 +66,8 @@ def _grid(n: int) -> tuple[int, int]:
     return ncols, max(1, math.ceil(n / ncols))
 
 
-def _panel(ax: Axes, metric: str) -> None:
-    ax.set_title(metric, fontsize=10, loc="left", family="monospace")
+def _panel(ax: Axes, metric: str, actors: Sequence[str]) -> None:
+    ax.set_title(metric_title(metric, actors, width=44), fontsize=9, loc="left")
     ax.tick_params(labelsize=8)
     format_date_axis(ax)
     ax.grid(True, alpha=0.3, linewidth=0.5)
@@ -76,16 +78,23 @@ def _subtitle(comparison: Comparison) -> str:
     return f"{m.get('runs')} runs, seed {m.get('seed')}, common random numbers"
 
 
-def plot_bands(comparison: Comparison, *, out: Path, metrics: Sequence[str] | None = None) -> Path:
+def plot_bands(
+    comparison: Comparison,
+    *,
+    out: Path | str | None = None,
+    metrics: Sequence[str] | None = None,
+    dpi: int | None = None,
+) -> Figure:
     """Plot each metric over time with every scenario's median and 10–90% band on one axis.
 
     Args:
         comparison: The comparison.
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
         metrics: Metrics to show (default: the comparison's metrics).
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
     """
     names = list(comparison.metrics if metrics is None else metrics)
     scenarios = list(comparison.results)
@@ -95,8 +104,8 @@ def plot_bands(comparison: Comparison, *, out: Path, metrics: Sequence[str] | No
     fig = new_figure(figsize=(4.6 * ncols, 2.9 * nrows + 0.8))
     axes = np.asarray(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, metric in zip(axes, names, strict=False):
-        _panel(ax, metric)
-        ax.set_ylabel(axis_label(metric, actors, width=34), fontsize=8)
+        _panel(ax, metric, actors)
+        ax.set_ylabel(describe(metric, actors).unit, fontsize=8)
         drawn = False
         for name in scenarios:
             table = comparison.results[name].metrics
@@ -121,10 +130,16 @@ def plot_bands(comparison: Comparison, *, out: Path, metrics: Sequence[str] | No
         f"Metrics by scenario: median and {band_label(DEFAULT_QUANTILES)}\n{_subtitle(comparison)}",
         fontsize=12,
     )
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)
 
 
-def plot_difference_fan(comparison: Comparison, *, out: Path, metrics: Sequence[str] | None = None) -> Path:
+def plot_difference_fan(
+    comparison: Comparison,
+    *,
+    out: Path | str | None = None,
+    metrics: Sequence[str] | None = None,
+    dpi: int | None = None,
+) -> Figure:
     """Plot each policy's paired difference from the base over calendar time, as a fan.
 
     For every month the fan shows the median of the per-replicate differences
@@ -132,11 +147,12 @@ def plot_difference_fan(comparison: Comparison, *, out: Path, metrics: Sequence[
 
     Args:
         comparison: The comparison.
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
         metrics: Metrics to show (default: the comparison's metrics).
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
     """
     names = list(comparison.metrics if metrics is None else metrics)
     policies = comparison.others
@@ -146,8 +162,8 @@ def plot_difference_fan(comparison: Comparison, *, out: Path, metrics: Sequence[
     fig = new_figure(figsize=(4.6 * ncols, 2.9 * nrows + 0.8))
     axes = np.asarray(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, metric in zip(axes, names, strict=False):
-        _panel(ax, metric)
-        ax.set_ylabel("Δ " + axis_label(metric, actors, width=32), fontsize=8)
+        _panel(ax, metric, actors)
+        ax.set_ylabel(f"Δ {describe(metric, actors).unit}", fontsize=8)
         ax.axhline(0.0, color="0.2", linewidth=0.9, zorder=1)
         for name in policies:
             diffs = comparison.differences(name)
@@ -170,7 +186,7 @@ def plot_difference_fan(comparison: Comparison, *, out: Path, metrics: Sequence[
         f"{_subtitle(comparison)}",
         fontsize=12,
     )
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)
 
 
 def _bar_note(row: pd.Series) -> str:
@@ -182,7 +198,7 @@ def _bar_note(row: pd.Series) -> str:
     return f"Δ {format_number(row['median_diff'])} {row['unit']} (base median 0), {p}"
 
 
-def plot_effects(comparison: Comparison, *, out: Path) -> Path:
+def plot_effects(comparison: Comparison, *, out: Path | str | None = None, dpi: int | None = None) -> Figure:
     """Plot each policy's effect on each metric as a bar with its 90% interval.
 
     Bars show the median paired difference of the outcome (horizon total of a
@@ -193,10 +209,11 @@ def plot_effects(comparison: Comparison, *, out: Path) -> Path:
 
     Args:
         comparison: The comparison.
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
     """
     effects = comparison.effects
     metrics = list(dict.fromkeys(effects["metric"]))
@@ -204,11 +221,11 @@ def plot_effects(comparison: Comparison, *, out: Path) -> Path:
     colors = scenario_colors(list(comparison.results))
     k = max(1, len(policies))
     height = 0.8 / k
-    fig = new_figure(figsize=(11.0, 0.9 + 0.42 * len(metrics) * max(1.0, 0.7 * k) + 1.2))
+    fig = new_figure(figsize=(11.0, 0.9 + 0.55 * len(metrics) * max(1.0, 0.7 * k) + 1.2))
     ax = fig.subplots()
     if effects.empty:
         empty_panel(ax, message="No effects to show")
-        return save(fig, out)
+        return finish(fig, out, dpi=dpi)
     notes: list[tuple[float, str]] = []
     for j, name in enumerate(policies):
         rows = effects[effects["scenario"] == name].set_index("metric")
@@ -231,7 +248,10 @@ def plot_effects(comparison: Comparison, *, out: Path) -> Path:
             )
     ax.axvline(0.0, color="0.2", linewidth=0.9)
     stats = effects.drop_duplicates("metric").set_index("metric")["stat"]
-    ax.set_yticks(range(len(metrics)), labels=[f"{m} ({stats[m]})" for m in metrics], family="monospace")
+    actors = comparison.results[comparison.base].actors
+    ax.set_yticks(
+        range(len(metrics)), labels=[f"{metric_title(m, actors, width=40)}\n({stats[m]})" for m in metrics]
+    )
     ax.set_ylim(len(metrics) - 0.5, -0.5)
     ax.tick_params(axis="y", labelsize=8)
     ax.grid(True, axis="x", alpha=0.3, linewidth=0.5)
@@ -247,4 +267,4 @@ def plot_effects(comparison: Comparison, *, out: Path) -> Path:
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)), fontsize=8)
     fig.suptitle(f"Policy effects vs {comparison.base}\n{_subtitle(comparison)}", fontsize=12)
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.typing import ColorType
 
 from sanctionsim.goods import GOOD_NAMES
@@ -24,10 +25,10 @@ from sanctionsim.plotting.style import (
     ResultsLike,
     compact_axis,
     empty_panel,
+    finish,
     format_date_axis,
     new_figure,
     run_title,
-    save,
 )
 
 #: Columns of the flows table this module reads.
@@ -45,7 +46,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
 _Y_LABEL = "Delivered value (USD/month)"
 
 
-def plot_flows(results: ResultsLike, *, out: Path) -> Path:
+def plot_flows(results: ResultsLike, *, out: Path | str | None = None, dpi: int | None = None) -> Figure:
     """Plot the median monthly delivered value stacked by good and by route, and the interdicted value.
 
     An empty flows table gives a figure with annotated empty panels.
@@ -53,10 +54,11 @@ def plot_flows(results: ResultsLike, *, out: Path) -> Path:
     Args:
         results: A :class:`sanctionsim.results.Results` (or anything with the
             same ``metrics`` and ``flows`` tables and ``manifest``).
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
 
     Raises:
         ValueError: If a non-empty flows table lacks a required column.
@@ -75,7 +77,7 @@ def plot_flows(results: ResultsLike, *, out: Path) -> Path:
         for ax, title in ((ax_good, "By good"), (ax_route, "By route")):
             _style_panel(ax, title)
             empty_panel(ax, message="No flows recorded: nothing was shipped in any run", dates=dates)
-        return save(fig, out)
+        return finish(fig, out, dpi=dpi)
 
     frame = _with_values(flows)
     interdicted = _median_total(frame, "interdicted_value", replicates, dates)
@@ -105,7 +107,7 @@ def plot_flows(results: ResultsLike, *, out: Path) -> Path:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax_route.set_xlim(float(mdates.date2num(dates[0])), float(mdates.date2num(dates[-1])))
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)
 
 
 def _style_panel(ax: Axes, title: str) -> None:

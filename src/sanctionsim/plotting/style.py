@@ -1,39 +1,44 @@
-"""Shared plotting helpers: backend, quantile bands, labels, date axes and atomic saving.
+"""Shared plotting helpers: figures, quantile bands, labels, date axes and atomic saving.
 
 Every figure module builds its figures through :func:`new_figure` and writes
-them with :func:`save`, so the backend choice, resolution and file handling live
-in one place. The plotting package renders off screen: it selects the ``Agg``
-backend before it imports :mod:`matplotlib.pyplot`, unless the caller has
-already imported pyplot (a notebook, say), whose backend it then leaves alone.
+them, when asked, with :func:`save`, so resolution, formats and file handling
+live in one place.
+
+Figures are :class:`matplotlib.figure.Figure` objects made without
+:mod:`matplotlib.pyplot`: the package never selects or changes the matplotlib
+backend, keeps no global figure state (figures are freed when dropped, and
+threads do not share them), and a notebook shows a returned figure inline once
+(:class:`SanctionsFigure` renders itself as PNG for IPython). Save one with
+:func:`save` or ``fig.savefig``.
 """
 
 from __future__ import annotations
 
 import io
-import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import matplotlib
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-
-if "matplotlib.pyplot" not in sys.modules:
-    matplotlib.use("Agg")
-
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sanctionsim import metrics as metric_registry
 from sanctionsim.atomic import write_bytes
+from sanctionsim.constants import FIGURE_DPI, FIGURE_FORMATS
 
-#: Resolution of every PNG the package writes.
-DPI: int = 120
+#: Resolution of the PNGs the package writes, unless asked for another (``--dpi``).
+DPI: int = FIGURE_DPI
+
+#: The file formats figures are written in, by file suffix.
+FORMATS: tuple[str, ...] = FIGURE_FORMATS
+
+#: Metadata that changes from one save to the next (the date), left out: figure files carry no time stamp.
+_NO_DATES: dict[str, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 #: Default quantiles: lower band edge, median, upper band edge.
 DEFAULT_QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
@@ -204,9 +209,59 @@ def compact_axis(ax: Axes, *, prefix: str = "") -> None:
     ax.yaxis.set_major_formatter(CompactFormatter(prefix=prefix))
 
 
+class SanctionsFigure(Figure):
+    """A matplotlib figure that a notebook (IPython) shows inline as a PNG.
+
+    The figures are made without pyplot, so no backend's display hook knows them; this
+    ``_repr_png_`` lets Jupyter show a figure returned as a cell's value, once, whatever the backend.
+    """
+
+    def _repr_png_(self) -> bytes:
+        """The figure as PNG bytes, at :data:`DPI`."""
+        return figure_bytes(self, fmt="png")
+
+
 def new_figure(*, figsize: tuple[float, float]) -> Figure:
-    """Return an empty figure with constrained layout, to be written with :func:`save`."""
-    return plt.figure(figsize=figsize, layout="constrained")
+    """Return an empty figure with constrained layout (not registered with pyplot).
+
+    Plot functions return it; :func:`save` writes it when asked.
+    """
+    return SanctionsFigure(figsize=figsize, layout="constrained")
+
+
+def metric_title(metric: str, actors: Sequence[str], *, width: int | None = None) -> str:
+    """The readable name of a metric for titles and tables: its description from the registry.
+
+    Args:
+        metric: Metric name, e.g. ``"shells_prk_to_rus"``.
+        actors: The scenario's actor codes (descriptions name the actors that play each role).
+        width: If given, wrap onto lines of at most this many characters.
+
+    Raises:
+        ValueError: If the metric is unknown; the message lists the known names.
+    """
+    text = metric_registry.label(metric, actors)
+    return textwrap.fill(text, width=width, break_on_hyphens=False) if width else text
+
+
+def figure_format(path: Path | str, fmt: str | None = None) -> str:
+    """The format a figure is written in: ``fmt``, else the file's suffix; one of :data:`FORMATS`.
+
+    Raises:
+        ValueError: For another format, naming the file and the formats accepted.
+    """
+    chosen = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if chosen not in FORMATS:
+        what = f"format {chosen!r}" if chosen else "no format (the file name has no suffix)"
+        raise ValueError(f"{path}: {what}; expected a figure format, one of {', '.join(FORMATS)}")
+    return chosen
+
+
+def figure_bytes(fig: Figure, *, fmt: str = "png", dpi: int | None = None) -> bytes:
+    """Render a figure to the bytes of a PNG, SVG or PDF file (SVG and PDF without a date in them)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi or DPI, metadata=_NO_DATES.get(fmt))
+    return buffer.getvalue()
 
 
 def empty_panel(ax: Axes, *, message: str, dates: Sequence[Any] | pd.Index | None = None) -> None:
@@ -238,27 +293,34 @@ def empty_panel(ax: Axes, *, message: str, dates: Sequence[Any] | pd.Index | Non
     ax.set_yticks([])
 
 
-def save(fig: Figure, path: Path | str) -> Path:
-    """Write a figure to a PNG file atomically and close it.
+def save(fig: Figure, path: Path | str, *, fmt: str | None = None, dpi: int | None = None) -> Path:
+    """Write a figure to a file atomically: PNG, SVG or PDF, by ``fmt`` or the file's suffix.
 
     The image is written to a hidden temporary file in the target folder and
     renamed over ``path``, so a reader never sees a half-written file. The
-    folder is created if needed. The figure is closed even if writing fails.
+    folder is created if needed. The figure stays usable.
 
     Args:
         fig: The figure.
-        path: Where to write the PNG.
+        path: Where to write it.
+        fmt: ``png``, ``svg`` or ``pdf`` (default: the suffix of ``path``).
+        dpi: Resolution of a PNG (and of images inside SVG and PDF); default :data:`DPI`.
 
     Returns:
         The path written.
+
+    Raises:
+        ValueError: For a format other than :data:`FORMATS`, before anything is written.
     """
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=DPI)
-    finally:
-        plt.close(fig)
-    target = write_bytes(path, buffer.getvalue())
-    return target
+    data = figure_bytes(fig, fmt=figure_format(path, fmt), dpi=dpi)
+    return write_bytes(path, data)
+
+
+def finish(fig: Figure, out: Path | str | None, *, dpi: int | None = None) -> Figure:
+    """Return a plot function's figure, written to ``out`` first when given (see :func:`save`)."""
+    if out is not None:
+        save(fig, out, dpi=dpi)
+    return fig
 
 
 def draw_band(ax: Axes, bands: pd.DataFrame, *, q: Sequence[float] = DEFAULT_QUANTILES) -> None:

@@ -25,11 +25,11 @@ from sanctionsim.plotting.style import (
     actors_of,
     draw_band,
     empty_panel,
+    finish,
     format_date_axis,
     new_figure,
     quantile_bands,
     run_title,
-    save,
 )
 
 #: Diverging colormap of the heatmaps: red for hostile ties, blue for friendly ones.
@@ -44,7 +44,7 @@ def tie_metric(a: str, b: str) -> str:
     return f"tie_{a.lower()}_{b.lower()}"
 
 
-def plot_ties(results: ResultsLike, *, out: Path) -> Path:
+def plot_ties(results: ResultsLike, *, out: Path | str | None = None, dpi: int | None = None) -> Figure:
     """Plot every pair's tie over time, and the median tie matrix in the first and last month.
 
     Pairs whose tie column is missing from the metrics table are left out of
@@ -53,10 +53,11 @@ def plot_ties(results: ResultsLike, *, out: Path) -> Path:
     Args:
         results: A :class:`sanctionsim.results.Results` (or anything with the
             same ``metrics`` table and ``manifest``).
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
     """
     actors = actors_of(results)
     table = results.metrics
@@ -70,7 +71,7 @@ def plot_ties(results: ResultsLike, *, out: Path) -> Path:
     _pair_panels(top, results, present, nrows=nrows, ncols=ncols)
     _heatmaps(bottom, table, actors)
     fig.suptitle(run_title(results, "Ties between actors"), fontsize=12)
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)
 
 
 def _pair_panels(

@@ -6,37 +6,44 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from matplotlib.figure import Figure
+
 from sanctionsim import metrics as metric_registry
 from sanctionsim.plotting.style import (
     DEFAULT_QUANTILES,
     ResultsLike,
     actors_of,
-    axis_label,
     compact_axis,
     draw_band,
     empty_panel,
+    finish,
     format_date_axis,
+    metric_title,
     new_figure,
     quantile_bands,
     run_title,
-    save,
 )
 
 #: Panels per row of the grid.
 MAX_COLUMNS: int = 3
 
 
-def plot_metrics(results: ResultsLike, metrics: Sequence[str], *, out: Path) -> Path:
+def plot_metrics(
+    results: ResultsLike, metrics: Sequence[str], *, out: Path | str | None = None, dpi: int | None = None
+) -> Figure:
     """Plot one panel per metric: median over replicates and the 10–90% band, against calendar dates.
+
+    Each panel is titled with the metric's description and its y axis gives the unit.
 
     Args:
         results: A :class:`sanctionsim.results.Results` (or anything with the
             same ``metrics`` table and ``manifest``).
         metrics: Metric names, e.g. ``["tech_prk", "leakage_ratio"]``.
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
+        dpi: Resolution when written (default :data:`~sanctionsim.plotting.style.DPI`).
 
     Returns:
-        The path written.
+        The figure.
 
     Raises:
         ValueError: If ``metrics`` is empty, a name is not a known metric (the
@@ -59,8 +66,8 @@ def plot_metrics(results: ResultsLike, metrics: Sequence[str], *, out: Path) -> 
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         bands = quantile_bands(table, name, DEFAULT_QUANTILES)
-        ax.set_title(name, fontsize=10, loc="left", family="monospace")
-        ax.set_ylabel(axis_label(name, actors, width=34), fontsize=8)
+        ax.set_title(metric_title(name, actors, width=44), fontsize=9, loc="left")
+        ax.set_ylabel(metric_registry.describe(name, actors).unit, fontsize=8)
         ax.tick_params(labelsize=8)
         format_date_axis(ax)
         if bands["median"].notna().any():
@@ -75,4 +82,4 @@ def plot_metrics(results: ResultsLike, metrics: Sequence[str], *, out: Path) -> 
     if handles:
         fig.legend(handles, labels, loc="outside upper right", ncols=2, fontsize=8, frameon=False)
     fig.suptitle(run_title(results, "Metrics"), fontsize=12)
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)

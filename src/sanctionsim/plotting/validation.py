@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from sanctionsim.formatting import format_number
-from sanctionsim.plotting.style import LINE_COLOR, CompactFormatter, empty_panel, new_figure, save
+from sanctionsim.plotting.style import LINE_COLOR, CompactFormatter, empty_panel, finish, new_figure
 
 if TYPE_CHECKING:
     from sanctionsim.analysis.observations import Target
@@ -83,20 +84,22 @@ def plot_validation(
     values: Mapping[str, np.ndarray],
     table: pd.DataFrame,
     *,
-    out: Path | str,
+    out: Path | str | None = None,
     title: str = "Observed against simulated",
-) -> Path:
-    """Write the observed-against-simulated figure, one panel per observation.
+    dpi: int | None = None,
+) -> Figure:
+    """Plot observed against simulated, one panel per observation.
 
     Args:
         targets: The observations scored.
         values: Each observation's value per replicate, keyed by target id.
         table: The validate table (:func:`sanctionsim.analysis.scoring.score_targets`).
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
         title: Figure title.
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
 
     At most :data:`MAX_PANELS` rows are drawn: the missed ones first, then those with the largest
     relative scores, in file order; the title says how many are shown.
@@ -156,7 +159,7 @@ def plot_validation(
     if targets:
         handles, labels = _legend(list(axes[: len(targets)]))
         fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8, frameon=False)
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)
 
 
 def plot_calibration(
@@ -166,10 +169,11 @@ def plot_calibration(
     best: Mapping[str, float],
     ranges: Mapping[str, tuple[float, float]],
     threshold: float,
-    out: Path | str,
+    out: Path | str | None = None,
     title: str = "Calibration",
-) -> Path:
-    """Write the implausibility profile of a calibration, one panel per parameter.
+    dpi: int | None = None,
+) -> Figure:
+    """Plot the implausibility profile of a calibration, one panel per parameter.
 
     Args:
         candidates: One row per candidate: ``wave``, one column per parameter path and ``implausibility``.
@@ -177,11 +181,12 @@ def plot_calibration(
         best: Best value per path.
         ranges: Non-implausible range per path.
         threshold: The implausibility cut-off.
-        out: PNG file to write.
+        out: If given, also write the figure there (``.png``, ``.svg`` or ``.pdf``).
         title: Figure title.
+        dpi: Resolution when written.
 
     Returns:
-        The path written.
+        The figure.
     """
     n = len(parameters)
     rows_, cols = _grid(n)
@@ -222,4 +227,4 @@ def plot_calibration(
     fig.legend(
         handles, labels, loc="outside lower center", ncol=min(len(labels), 7), fontsize=8, frameon=False
     )
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)

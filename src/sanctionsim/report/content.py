@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from sanctionsim.analysis.effects import (
     unique_names,
 )
 from sanctionsim.formatting import format_effect, format_number, format_percent, format_probability
-from sanctionsim.metrics import KEY_METRICS
+from sanctionsim.metrics import KEY_METRICS, label
 from sanctionsim.report.storylines import storylines
 from sanctionsim.results import Results, load_results
 from sanctionsim.results.comparison import is_comparison_folder
@@ -161,12 +160,13 @@ def _runs_table(runs: dict[str, Results]) -> Table:
 
 def _effects_table(comparison: Comparison) -> Table:
     rows, keys = [], []
+    actors = comparison.results[comparison.base].actors
     for row in effect_records(comparison.effects):
         f = format_effect(row)
         rows.append(
             (
                 str(row["scenario"]),
-                str(row["metric"]),
+                label(str(row["metric"]), actors),
                 f"{row['stat']}, {row['unit']}",
                 f["base_median"],
                 f["median_diff"],
@@ -195,15 +195,16 @@ def _effects_table(comparison: Comparison) -> Table:
     )
 
 
-def _headline(row: dict[str, Any]) -> str:
+def _headline(row: dict[str, Any], actors: Sequence[str]) -> str:
     p = f"{row['p_label']} = {format_probability(row['p_good'])}"
+    name = label(str(row["metric"]), actors)
     if row["rel_change"] == row["rel_change"]:  # not NaN
         return (
-            f"{row['metric']} ({row['stat']}): {format_percent(row['rel_change'])} "
+            f"{name} ({row['stat']}): {format_percent(row['rel_change'])} "
             f"(90% interval {format_percent(row['rel_p05'])} to {format_percent(row['rel_p95'])}), {p}"
         )
     return (
-        f"{row['metric']} ({row['stat']}): {format_number(row['median_diff'])} {row['unit']} "
+        f"{name} ({row['stat']}): {format_number(row['median_diff'])} {row['unit']} "
         f"(90% interval {format_number(row['diff_p05'])} to {format_number(row['diff_p95'])}), {p}"
     )
 
@@ -216,6 +217,7 @@ def _headlines(comparison: Comparison) -> dict[str, list[str]]:
     by the size of the median relative change.
     """
     out: dict[str, list[str]] = {}
+    actors = comparison.results[comparison.base].actors
     for name in comparison.others:
         rows = [r for r in effect_records(comparison.effects) if r["scenario"] == name]
         moved = [r for r in rows if r["diff_p05"] != 0 or r["diff_p95"] != 0]
@@ -226,7 +228,9 @@ def _headlines(comparison: Comparison) -> dict[str, list[str]]:
                 -abs(r["rel_p95"] - r["rel_p05"]) if r["rel_p05"] == r["rel_p05"] else 0.0,
             )
         )
-        out[name] = [_headline(r) for r in moved[:MAX_HEADLINES]] or ["No metric differs from the base."]
+        out[name] = [_headline(r, actors) for r in moved[:MAX_HEADLINES]] or [
+            "No metric differs from the base."
+        ]
     return out
 
 
@@ -259,38 +263,42 @@ def _storyline_table(results: Results) -> Table:
 
 def _figures(runs: dict[str, Results], comparison: Comparison | None) -> list[Figure]:
     from sanctionsim.plotting.compare import plot_bands, plot_difference_fan, plot_effects
+    from sanctionsim.plotting.style import figure_bytes
     from sanctionsim.plotting.timeseries import plot_metrics
 
-    with tempfile.TemporaryDirectory(prefix="sanctionsim-report-") as tmp:
-        folder = Path(tmp)
-        specs: list[tuple[str, str, str, Path]] = []
-        if comparison is None:
-            only = next(iter(runs.values()))
-            path = plot_metrics(only, KEY_METRICS, out=folder / "metrics.png")
-            specs.append(("metrics", "Metrics over time", "Median and 10–90% band across replicates.", path))
-        else:
-            specs += [
-                (
-                    "effects",
-                    "Policy effects",
-                    "Median paired difference of each outcome (horizon total of a flow, final value of a "
-                    "level) as a change of the base median, with its 5–95% interval across replicates.",
-                    plot_effects(comparison, out=folder / "effects.png"),
-                ),
-                (
-                    "bands",
-                    "Metrics by scenario",
-                    "Each scenario's median and 10–90% band across replicates, month by month.",
-                    plot_bands(comparison, out=folder / "bands.png"),
-                ),
-                (
-                    "difference_fan",
-                    "Paired differences over time",
-                    "Policy minus base, replicate by replicate: median, 50% and 90% of replicates.",
-                    plot_difference_fan(comparison, out=folder / "difference_fan.png"),
-                ),
-            ]
-        return [Figure(name, title, caption, path.read_bytes()) for name, title, caption, path in specs]
+    if comparison is None:
+        only = next(iter(runs.values()))
+        specs = [
+            (
+                "metrics",
+                "Metrics over time",
+                "Median and 10–90% band across replicates.",
+                plot_metrics(only, KEY_METRICS),
+            )
+        ]
+    else:
+        specs = [
+            (
+                "effects",
+                "Policy effects",
+                "Median paired difference of each outcome (horizon total of a flow, final value of a "
+                "level) as a change of the base median, with its 5–95% interval across replicates.",
+                plot_effects(comparison),
+            ),
+            (
+                "bands",
+                "Metrics by scenario",
+                "Each scenario's median and 10–90% band across replicates, month by month.",
+                plot_bands(comparison),
+            ),
+            (
+                "difference_fan",
+                "Paired differences over time",
+                "Policy minus base, replicate by replicate: median, 50% and 90% of replicates.",
+                plot_difference_fan(comparison),
+            ),
+        ]
+    return [Figure(name, title, caption, figure_bytes(fig, fmt="png")) for name, title, caption, fig in specs]
 
 
 def collect(paths: Sequence[str | os.PathLike[str]]) -> ReportContent:

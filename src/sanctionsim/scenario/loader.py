@@ -5,10 +5,10 @@ Steps, each of which reports problems as a one-line :class:`ScenarioError`:
 1. :func:`read_yaml` reads one file with ``yaml.SafeLoader`` within the limits of
    :mod:`sanctionsim.scenario.bounded` (size, nodes with aliases expanded, nesting); it must hold a
    mapping.
-2. :func:`resolve` follows ``extends: other.yaml`` (relative to the extending file's folder, or to the
-   ``scenarios`` folder; the ``.yaml`` suffix is optional; only under :func:`allowed_roots`) and
-   deep-merges each file over its base: mappings merge key by key, while lists, scalars and ``null``
-   replace the base value.
+2. :func:`resolve` follows ``extends: other.yaml`` (looked up in :func:`base_folders`: the extending
+   file's folder, its scenarios folder, ``./scenarios``, ``--root``, then the packaged library; the
+   ``.yaml`` suffix is optional; only under those folders) and deep-merges each file over its base:
+   mappings merge key by key, while lists, scalars and ``null`` replace the base value.
 3. :func:`apply_overrides` applies ``--set a.b.c=value`` overrides; each value is parsed as YAML.
 4. :func:`load_scenario` validates the result with the schema (``ScenarioConfig`` by default) and
    returns a :class:`Scenario`. A validation error names the file the offending key came from (or
@@ -49,6 +49,7 @@ __all__ = [
     "Scenario",
     "allowed_roots",
     "apply_overrides",
+    "base_folders",
     "compute_config_hash",
     "config_from_data",
     "find_scenarios_root",
@@ -171,19 +172,17 @@ def scenario_name(path: str | os.PathLike[str], *, root: str | os.PathLike[str] 
 
     Args:
         path: The scenario file.
-        root: The scenarios folder; found with :func:`find_scenarios_root` when ``None``.
+        root: A scenarios folder (``--root``); when the file is not inside it, the nearest enclosing
+            folder named ``scenarios`` (:func:`find_scenarios_root`).
 
     Returns:
-        For example ``analysts/oil-for-labour``; the file stem when the file is not inside the
+        For example ``analysts/oil-for-labour``; the file stem when the file is not inside a
         scenarios folder.
     """
     file = Path(path).resolve()
-    base = Path(root).resolve() if root is not None else find_scenarios_root(file)
-    if base is not None:
-        try:
+    for base in (Path(root).resolve() if root is not None else None, find_scenarios_root(file)):
+        if base is not None and file.is_relative_to(base):
             return file.relative_to(base).with_suffix("").as_posix()
-        except ValueError:
-            pass
     return file.stem
 
 
@@ -292,17 +291,30 @@ def _kind(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def allowed_roots(child: Path, root: Path | None) -> list[Path]:
-    """The folders a scenario file may ``extends:`` from, symlinks resolved.
+def base_folders(child: Path, root: Path | None) -> list[Path]:
+    """The folders an ``extends:`` name is looked up in, in order, each once (symlinks resolved).
 
-    They are the extending file's own folder, the scenarios folder (``--root``, else the nearest
-    enclosing folder named ``scenarios``) and ``scenarios/`` in the working directory.
+    They are the extending file's own folder, the scenarios folder that holds it (the nearest
+    enclosing folder named ``scenarios``), ``scenarios/`` in the working directory, ``root``
+    (``--root``) and the scenario library that ships in the package; folders that do not exist are
+    left out. So ``extends: baseline`` works from any folder.
     """
+    from sanctionsim.resources import scenarios_root
+
     folders = [child.resolve().parent]
-    for extra in (root, find_scenarios_root(child), Path.cwd() / SCENARIOS_DIRNAME):
+    for extra in (find_scenarios_root(child), Path.cwd() / SCENARIOS_DIRNAME, root, scenarios_root()):
         if extra is not None and extra.is_dir():
             folders.append(extra.resolve())
     return list(dict.fromkeys(folders))
+
+
+def allowed_roots(child: Path, root: Path | None) -> list[Path]:
+    """The folders a scenario file may ``extends:`` from, symlinks resolved: :func:`base_folders`.
+
+    A base must lie under one of them (the packaged library is one), so an absolute path elsewhere
+    or a ``../..`` escape is refused.
+    """
+    return base_folders(child, root)
 
 
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
@@ -331,9 +343,7 @@ def _find_base(name: str, *, child: Path, root: Path | None) -> Path:
     """
     shown = _display_short(child)
     roots = allowed_roots(child, root)
-    folders = [child.parent]
-    if root is not None and root not in folders:
-        folders.append(root)
+    folders = roots
     relative = Path(name)
     candidates: list[Path] = []
     for folder in folders:
@@ -355,7 +365,8 @@ def _find_base(name: str, *, child: Path, root: Path | None) -> Path:
             f"({', '.join(_display_short(r) for r in roots)}){how}",
             file=shown,
             key_path=EXTENDS_KEY,
-            expected="a scenario file under this file's folder, the scenarios folder or --root",
+            expected="a scenario file under this file's folder, a scenarios folder, --root or the "
+            "packaged library",
         )
     for candidate in inside:
         resolved = candidate.resolve()
@@ -499,7 +510,7 @@ def _resolve(file: Path, *, root: Path | None, chain: tuple[Path, ...]) -> tuple
             key_path=EXTENDS_KEY,
             expected="the name of one base scenario file, e.g. 'baseline' or '../baseline.yaml'",
         )
-    base_file = _find_base(base_name.strip(), child=file, root=root or find_scenarios_root(file))
+    base_file = _find_base(base_name.strip(), child=file, root=root)
     merged, prov = _resolve(base_file, root=root, chain=(*chain, file))
     _merge(merged, data, prov, shown, ())
     _release_uncertainties(merged, _leaf_paths(data), keep=data.get(UNCERTAINTIES_KEY) or {})
@@ -509,15 +520,16 @@ def _resolve(file: Path, *, root: Path | None, chain: tuple[Path, ...]) -> tuple
 def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Read a scenario file and everything it ``extends``, deep-merged.
 
-    ``extends: name`` is looked up relative to the extending file's folder, then relative to the
-    scenarios folder (``root``, by default the nearest enclosing folder named ``scenarios``);
-    ``.yaml`` / ``.yml`` may be left off. The base must lie under :func:`allowed_roots` (symlinks
-    resolved): an absolute path elsewhere or a ``../..`` escape is refused. Mappings merge key by
+    ``extends: name`` is looked up in :func:`base_folders`, in order: the extending file's folder,
+    the nearest enclosing folder named ``scenarios``, ``scenarios/`` in the working directory,
+    ``root`` and the packaged library; ``.yaml`` / ``.yml`` may be left off. The base must lie under
+    one of these folders (symlinks resolved): an absolute path elsewhere or a ``../..`` escape is
+    refused. Mappings merge key by
     key (the extending file wins); lists, scalars and ``null`` replace the base value.
 
     Args:
         path: The scenario file.
-        root: The scenarios folder, if not found automatically.
+        root: A scenarios folder to look in as well (``--root``).
 
     Returns:
         The merged data, without an ``extends`` key.
@@ -675,10 +687,11 @@ def load_scenario(
     """Load, resolve, override and validate a scenario file.
 
     Args:
-        path: The scenario file.
+        path: The scenario file, or a scenario name (``baseline``, ``analysts/oil-for-labour``)
+            looked up in ``./scenarios``, ``root`` and the packaged library.
         overrides: ``--set`` overrides, ``a.b.c=value`` (see :func:`apply_overrides`).
         schema: The pydantic model to validate with; ``ScenarioConfig`` by default.
-        root: The scenarios folder, if not found automatically (see :func:`resolve`).
+        root: A scenarios folder to look in as well (see :func:`resolve`); names are given relative to it.
 
     Returns:
         The validated scenario.
@@ -688,7 +701,7 @@ def load_scenario(
             ``--set``), the key path, what is wrong, what was expected and, for a misspelt key or
             value, a "did you mean".
     """
-    file = Path(path)
+    file = _named_file(path, root=root)
     root_path = Path(root).resolve() if root is not None else None
     data, prov = _resolve(file, root=root_path, chain=())
     created: set[Loc] = set()
@@ -709,6 +722,19 @@ def load_scenario(
         config_hash=compute_config_hash(resolved),
         overrides=_override_list(overrides),
     )
+
+
+def _named_file(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None) -> Path:
+    """``path`` if it is a file, else the scenario it names (``baseline``; see ``scenario.library``)."""
+    file = Path(path)
+    if file.is_file():
+        return file
+    from sanctionsim.scenario.library import find_scenario
+
+    try:
+        return find_scenario(path, root=root)
+    except FileNotFoundError:
+        return file  # reported as a missing file, naming it, by read_yaml
 
 
 def _new_entry_error(

@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, progress_bar
+from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, print_table, progress_bar
 from sanctionsim.cli.run import Json, Months, Seed, Sets, Workers, Yes, default_out
 from sanctionsim.formatting import format_number, plain_json
 from sanctionsim.results import Results, load_results
@@ -146,7 +146,7 @@ def sweep_command(
             format_number(p["high"]),
             "log" if p["log"] else "linear",
         )
-    console.print(view)
+    print_table(view)
     for name, res in folders.items():
         console.print(f"{escape(name)}: {res.path}")
 
@@ -191,7 +191,8 @@ def sensitivity_command(
     if not no_figure:
         from sanctionsim.plotting.explore import plot_sensitivity
 
-        path = plot_sensitivity(result, out=_figure(results, figure, f"sensitivity-{result.method}"))
+        path = _figure(results, figure, f"sensitivity-{result.method}")
+        plot_sensitivity(result, out=path)
     if json_:
         print_json({**result.to_dict(), "figure": str(path) if path else None})
         return
@@ -204,7 +205,7 @@ def sensitivity_command(
         view.add_column(col, justify="right")
     for row in result.table.itertuples(index=False):
         view.add_row(escape(str(row[0])), *(_num(v) for v in row[1:]))
-    console.print(view)
+    print_table(view)
     if result.interval:
         console.print(f"{result.interval}: half-width of the {result.conf_level:.0%} interval")
     if path:
@@ -254,7 +255,8 @@ def discover_command(
     if not no_figure:
         from sanctionsim.plotting.explore import plot_discovery
 
-        path = plot_discovery(result, out=_figure(results, figure, "discover"))
+        path = _figure(results, figure, "discover")
+        plot_discovery(result, out=path)
     if json_:
         print_json({**result.to_dict(), "figure": str(path) if path else None})
         return
@@ -275,7 +277,7 @@ def discover_command(
             _num(row.qp_low),
             _num(row.qp_high),
         )
-    console.print(view)
+    print_table(view)
     steps = Table(title="peeling trajectory")
     for col in ("box", "coverage", "density", "mass", "restricted"):
         steps.add_column(col, justify="right")
@@ -290,7 +292,7 @@ def discover_command(
             f"{r['mass']:.2f}",
             str(int(r["restricted"])),
         )
-    console.print(steps)
+    print_table(steps)
     if path:
         console.print(f"figure: {path}")
 

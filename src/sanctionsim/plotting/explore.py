@@ -6,10 +6,11 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from sanctionsim.analysis.discovery import Discovery
 from sanctionsim.analysis.sensitivity import Sensitivity
-from sanctionsim.plotting.style import LINE_COLOR, new_figure, save
+from sanctionsim.plotting.style import LINE_COLOR, finish, new_figure
 
 __all__ = ["plot_discovery", "plot_sensitivity"]
 
@@ -29,7 +30,13 @@ def _wrap(text: str, width: int = 90) -> str:
     return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
-def plot_sensitivity(result: Sensitivity, *, out: Path | str, title: str | None = None) -> Path:
+def plot_sensitivity(
+    result: Sensitivity,
+    *,
+    out: Path | str | None = None,
+    title: str | None = None,
+    dpi: int | None = None,
+) -> Figure:
     """A horizontal bar per parameter, ranked, with the score's confidence interval.
 
     Sobol: total (ST) and first-order (S1) indices side by side; Morris: mu* and sigma; other
@@ -73,10 +80,16 @@ def plot_sensitivity(result: Sensitivity, *, out: Path | str, title: str | None 
         else f"{result.points} points x {result.replicates} replicates"
     )
     ax.set_title(_wrap(f"{head} ({size})", 75), fontsize=10)
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)
 
 
-def plot_discovery(result: Discovery, *, out: Path | str, title: str | None = None) -> Path:
+def plot_discovery(
+    result: Discovery,
+    *,
+    out: Path | str | None = None,
+    title: str | None = None,
+    dpi: int | None = None,
+) -> Figure:
     """Left: the peeling trajectory, coverage against density, coloured by the number of restricted
     parameters, the chosen box marked. Right: the chosen box's limits on each restricted parameter,
     as a share of the range sampled, with their quasi-p-values."""
@@ -138,4 +151,4 @@ def plot_discovery(result: Discovery, *, out: Path | str, title: str | None = No
         right.set_title("chosen box", fontsize=10)
     head = title or f"where {result.condition} holds"
     fig.suptitle(_wrap(f"{head}: {result.share:.0%} of {result.n} replicates"), fontsize=11)
-    return save(fig, out)
+    return finish(fig, out, dpi=dpi)

@@ -11,6 +11,7 @@ Quick start::
 
 from sanctionsim.analysis.discovery import discover
 from sanctionsim.analysis.ema import to_ema
+from sanctionsim.analysis.load import load
 from sanctionsim.analysis.observations import load_observations
 from sanctionsim.analysis.outcomes import joined, outcomes
 from sanctionsim.analysis.sensitivity import sensitivity
@@ -34,6 +35,7 @@ __all__ = [
     "compare",
     "discover",
     "joined",
+    "load",
     "load_observations",
     "load_results",
     "load_scenario",

@@ -47,6 +47,7 @@ __all__ = [
     "load_comparison",
     "paired_differences",
     "paired_outcomes",
+    "folder_names",
     "unique_names",
 ]
 
@@ -324,15 +325,21 @@ def _name_runs(runs: Sequence[Results]) -> dict[str, Results]:
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
-    """Make names unique and usable as folder names: ``a, a`` becomes ``a, a-2``."""
+    """Names as given, made unique: ``a, a`` becomes ``a, a-2`` (``policies/x`` stays ``policies/x``)."""
     out: list[str] = []
     for raw in names:
-        name = raw.replace("/", "-").replace("\\", "-").strip(".") or "run"
+        name = raw or "run"
         candidate, k = name, 2
         while candidate in out:
             candidate, k = f"{name}-{k}", k + 1
         out.append(candidate)
     return out
+
+
+def folder_names(names: Sequence[str]) -> list[str]:
+    """Folder names for runs named ``names``, unique, one path component each: ``policies/x`` is
+    stored as ``policies-x`` (``comparison.json`` keeps the name)."""
+    return unique_names([n.replace("/", "-").replace("\\", "-").strip(".") or "run" for n in names])
 
 
 def check_metrics(metrics: Sequence[str] | None, actors: Sequence[str]) -> tuple[str, ...]:

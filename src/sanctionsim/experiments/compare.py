@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sanctionsim.analysis.effects import Comparison, check_metrics, from_results, unique_names
+from sanctionsim.analysis.effects import Comparison, check_metrics, folder_names, from_results, unique_names
 from sanctionsim.atomic import atomic_folder
 from sanctionsim.experiments.ensemble import simulate
 from sanctionsim.experiments.layout import Layout
@@ -137,11 +137,12 @@ def compare(
         return from_results(results, metrics=metrics)
 
     target = Path(out)
+    folders = dict(zip(names, folder_names(names), strict=True))
     with atomic_folder(target) as tmp:
         results = {
             name: simulate(
                 spec,
-                out=tmp / name,
+                out=tmp / folders[name],
                 workers=workers,
                 progress=_runner(i * spec.runs),
                 command=command,
@@ -154,5 +155,5 @@ def compare(
         write_comparison_file(tmp, comparison.to_dict())
     comparison.path = target
     for name, res in comparison.results.items():
-        res.path = target / name
+        res.path = target / folders[name]
     return comparison

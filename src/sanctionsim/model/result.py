@@ -34,6 +34,12 @@ class Metric:
             better, 0 if neutral. Comparisons use it to state P(change in the good direction).
         flow: True if the value is a monthly flow (sums over time make sense); False for levels
             and ratios (average them).
+        family: The quantity a family member measures, without its actors (``gdp`` for
+            ``gdp_rus``, ``stock_shells`` for ``stock_shells_prk``, ``tie`` for ``tie_rus_prk``);
+            a metric outside a family is its own (its name).
+        actor: The actor a family member belongs to (``RUS``), the first of a pair; ``""`` outside
+            families.
+        counterpart: The second actor of a pair (``PRK`` in ``tie_rus_prk``), else ``""``.
     """
 
     name: str
@@ -41,6 +47,14 @@ class Metric:
     description: str
     direction: int = 0
     flow: bool = False
+    family: str = ""
+    actor: str = ""
+    counterpart: str = ""
+
+    @property
+    def quantity(self) -> str:
+        """The family's name, or the metric's own outside families (the ``metric`` of long tables)."""
+        return self.family or self.name
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ class Result:
             described = self.description.format(**{k: getattr(roles, k) for k in PLACEHOLDERS})
             return [Metric(roles.fill(self.template), self.unit, described, self.direction, self.flow)]
         if self.per == "actor":
+            family = _family(self.template)
             return [
                 Metric(
                     self.template.format(actor=c.lower()),
@@ -84,6 +99,8 @@ class Result:
                     f"{self.description} ({c})",
                     self.directions.get(role_of.get(c, ""), 0),
                     self.flow,
+                    family=family,
+                    actor=c,
                 )
                 for c in codes
             ]
@@ -94,7 +111,18 @@ class Result:
                     key = {f"{role_of.get(a)}-{role_of.get(b)}", f"{role_of.get(b)}-{role_of.get(a)}"}
                     direction = next((d for k, d in self.directions.items() if k in key), 0)
                     name = self.template.format(a=a.lower(), b=b.lower())
-                    out.append(Metric(name, self.unit, f"{self.description} ({a}-{b})", direction, self.flow))
+                    out.append(
+                        Metric(
+                            name,
+                            self.unit,
+                            f"{self.description} ({a}-{b})",
+                            direction,
+                            self.flow,
+                            family=_family(self.template),
+                            actor=a,
+                            counterpart=b,
+                        )
+                    )
             return out
         return [
             Metric(
@@ -103,6 +131,8 @@ class Result:
                 f"{self.description} of {g.name} ({c})",
                 0,
                 self.flow,
+                family=_family(self.template, good=g.name),
+                actor=c,
             )
             for g in GOODS
             for c in codes
@@ -125,6 +155,13 @@ class Result:
             i, j = np.triu_indices(values.shape[1], k=1)
             return values[:, i, j]
         return values.transpose(0, 2, 1).reshape(r, -1)  # good by good, then actor by actor
+
+
+def _family(template: str, **fill: str) -> str:
+    """A family's name: its template without the actor placeholders (``stock_{good}_{actor}`` with
+    ``good="shells"`` is ``stock_shells``)."""
+    parts = template.format(actor="", a="", b="", **fill).split("_")
+    return "_".join(p for p in parts if p)
 
 
 def result(

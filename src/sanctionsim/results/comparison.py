@@ -63,7 +63,7 @@ def comparison_payload(
         {
             "name": name,
             "role": "base" if name == base else "policy",
-            "folder": name,
+            "folder": res.path.name if res.path is not None else name,
             "scenario": res.manifest.get("scenario"),
             "scenario_path": res.manifest.get("scenario_path"),
             "config_hash": res.manifest.get("config_hash"),

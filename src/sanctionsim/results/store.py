@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ import pyarrow.parquet as pq
 
 from sanctionsim.atomic import AtomicFolder, explained, is_temporary
 from sanctionsim.scenario.loader import compute_config_hash
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "EVENTS_SCHEMA",
@@ -219,6 +222,23 @@ class Results:
         if clash:
             raise ValueError(f"outcome names {clash} are input columns too")
         return table.join(outcomes, on="replicate")
+
+    def to_long(self) -> pd.DataFrame:
+        """The metrics in long form: replicate, date, metric, actor (see :func:`~sanctionsim.results.views.long_metrics`)."""
+        from sanctionsim.results.views import long_metrics
+
+        return long_metrics(self)
+
+    def to_xarray(self) -> xr.Dataset:
+        """The metrics as an xarray Dataset over replicate, date and actor (see :func:`~sanctionsim.results.views.to_xarray`)."""
+        from sanctionsim.results.views import to_xarray
+
+        return to_xarray(self)
+
+    def _repr_html_(self) -> str:
+        from sanctionsim.results.views import summary_html
+
+        return summary_html(self)
 
     def __repr__(self) -> str:
         scenario = self.manifest.get("scenario", "?")

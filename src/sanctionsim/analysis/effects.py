@@ -42,12 +42,12 @@ __all__ = [
     "check_pairable",
     "effect_records",
     "effects_table",
+    "folder_names",
     "from_results",
     "good_label",
     "load_comparison",
     "paired_differences",
     "paired_outcomes",
-    "folder_names",
     "unique_names",
 ]
 

@@ -224,13 +224,19 @@ class Results:
         return table.join(outcomes, on="replicate")
 
     def to_long(self) -> pd.DataFrame:
-        """The metrics in long form: replicate, date, metric, actor (see :func:`~sanctionsim.results.views.long_metrics`)."""
+        """The metrics in long form: replicate, date, metric, actor, value.
+
+        See :func:`sanctionsim.results.views.long_metrics`.
+        """
         from sanctionsim.results.views import long_metrics
 
         return long_metrics(self)
 
     def to_xarray(self) -> xr.Dataset:
-        """The metrics as an xarray Dataset over replicate, date and actor (see :func:`~sanctionsim.results.views.to_xarray`)."""
+        """The metrics as an xarray Dataset over replicate, date and actor.
+
+        See :func:`sanctionsim.results.views.to_xarray`.
+        """
         from sanctionsim.results.views import to_xarray
 
         return to_xarray(self)

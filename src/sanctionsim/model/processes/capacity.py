@@ -15,6 +15,7 @@ import numpy as np
 
 from sanctionsim.constants import EPS
 from sanctionsim.goods import GOOD_INDEX
+from sanctionsim.model import kernels
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import ActorPars
 from sanctionsim.model.process import Process
@@ -52,11 +53,7 @@ class Capacity(Process):
         )
         invest = invest + a.tech_gain * tech[:, :, None]
         due = (m.t + 1 + a.build_months.astype(np.int64)) % SLOTS  # (R, N, G): the month it produces
-        np.add.at(
-            st.pipeline,
-            (np.arange(r)[:, None, None], due, np.arange(s.n)[None, :, None], np.arange(s.g)),
-            invest,
-        )
+        kernels.scatter_add_slots(st.pipeline, due, np.ascontiguousarray(invest, dtype=np.float64))
         now = (m.t + 1) % SLOTS
         built = (1.0 - a.depreciation) * st.built + st.pipeline[:, now]
         st.pipeline[:, now] = 0.0

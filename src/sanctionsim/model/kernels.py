@@ -25,6 +25,7 @@ from sanctionsim.constants import EPS
 Array = np.ndarray
 EPS_K = float(EPS)  # a plain float the compiled code takes as a constant
 
+
 def kernel[F: Callable[..., Any]](fn: F) -> F:
     """Compile ``fn`` with numba: cached on disk, no fast-math (results must equal numpy's)."""
     compiled: Any = njit(cache=True, nogil=True, error_model="numpy")(fn)
@@ -278,4 +279,15 @@ def splitmix_uniform(keys: Array, first: int, n: int) -> Array:
             x = (x ^ (x >> s27)) * m2
             x = x ^ (x >> s31)
             out[r, i] = (float(x >> s11) + 0.5) * scale
+    return out
+
+
+@kernel
+def padded_group_sum(values: Array, members: Array) -> Array:
+    """Sum the columns of ``values`` (R, C) into groups of at most 8 columns given by ``members``
+    (see :func:`padded_members`), (R, groups): ``GroupSum`` for small groups, without branches."""
+    r_count = values.shape[0]
+    out = np.empty((r_count, members.shape[0]))
+    for r in range(r_count):
+        _padded_into(values[r], members, out[r])
     return out

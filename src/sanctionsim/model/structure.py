@@ -56,8 +56,13 @@ class GroupSum:
         self.sorted = np.array_equal(order, np.arange(len(order)))
         self.order = order.astype(np.int64)  # columns in group order (compiled kernels take it always)
         self.groups, self.starts, self.size = groups.astype(np.int64), starts.astype(np.int64), size
+        widest = int(np.diff(np.r_[starts, len(index)]).max()) if len(index) else 0
+        # groups of at most 8 columns: a compiled loop without branches (numpy's order: in sequence)
+        self.members = kernels.padded_members(index, size) if 0 < widest <= 8 else None
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
+        if self.members is not None:
+            return kernels.padded_group_sum(np.asarray(values, dtype=np.float64), self.members)
         out = np.zeros((values.shape[0], self.size))
         if len(self.groups):
             ordered = values if self.sorted else values[:, self.order]

@@ -1,14 +1,18 @@
 """Monte Carlo ensembles: run a scenario for many replicates, batch by batch.
 
-Replicates are split into batches; each batch is one vectorised
-``SanctionsModel``. Batches run in a local process pool by default, or on any
-``concurrent.futures`` executor (``dask.distributed.Client.get_executor()`` for
-a cluster), and stream to a results folder in replicate order, so memory stays
-flat and the folder is the same whatever the executor.
+Replicates are split into batches; each batch is one vectorised ``SanctionsModel``. Batches run
+in a local process pool by default, or on any ``concurrent.futures`` executor
+(``dask.distributed.Client.get_executor()`` for a cluster), through one path
+(:mod:`sanctionsim.experiments.parts`): each worker receives the run's plan once, and returns each
+batch as Parquet bytes and per-replicate outcomes. This process writes each batch to its own file
+of the results folder as it arrives, so memory stays flat whatever the number of runs, and the
+folder is the same whatever the executor. The terminal summary is made from the streamed outcomes.
+A killed run is finished by running it again into the same folder (``resume``).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import sys
@@ -19,12 +23,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from sanctionsim.experiments.executor import run_tasks
+from sanctionsim.analysis.summary import summarize_outcomes
+from sanctionsim.experiments.executor import stream_tasks
+from sanctionsim.experiments.parts import Part, RunPlan, run_part
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
+from sanctionsim.metrics import describe, key_metrics
 from sanctionsim.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
-from sanctionsim.results.store import MANIFEST_NAME
+from sanctionsim.results.store import MANIFEST_NAME, unfinished_run
+from sanctionsim.results.tables import check_record, default_record, read_parquet_bytes, to_pandas
 from sanctionsim.scenario import Scenario
 from sanctionsim.scenario.loader import compute_config_hash, config_from_data
 from sanctionsim.scenario.schema import ScenarioConfig
@@ -75,42 +84,6 @@ def batches(runs: int, months: int, *, workers: int, batch_size: int | None = No
     return [range(a, min(a + batch_size, runs)) for a in range(0, runs, batch_size)]
 
 
-def _execute(
-    config: dict[str, Any], seed: int, parts: list[range], *, executor: Executor | None, workers: int
-) -> Iterator[Tables]:
-    return run_tasks(run_batch, [(config, seed, list(p)) for p in parts], executor=executor, workers=workers)
-
-
-def _finite(stream: Iterator[Tables]) -> Iterator[Tables]:
-    """Refuse a batch with a value that is not a finite number (NaN or infinite), before it is written.
-
-    Raises:
-        ValueError: Naming the first such metric (or flow column), replicate and month.
-    """
-    for tables in stream:
-        for label, frame in zip(("metric", "flow column"), tables[:2], strict=True):
-            numeric = frame.select_dtypes("number").drop(columns=["replicate", "month"], errors="ignore")
-            values = numeric.to_numpy(dtype=np.float64)
-            bad = ~np.isfinite(values)
-            if bad.any():
-                row, col = (int(i[0]) for i in np.nonzero(bad))
-                raise ValueError(
-                    f"the run produced a value that is not a finite number ({label} {numeric.columns[col]} "
-                    f"= {values[row, col]} in replicate {frame['replicate'].iloc[row]}, month "
-                    f"{frame['month'].iloc[row]}); a parameter or an event drives the model out of range, "
-                    "so nothing is written"
-                )
-        yield tables
-
-
-def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
-    """Prefix a run-time scenario error (an event driving a value out of range) with the file."""
-    try:
-        yield from stream
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
-
-
 def _spec_of(
     scenario: RunSpec | ScenarioLike,
     *,
@@ -159,6 +132,8 @@ def simulate(
     batch_size: int | None = None,
     progress: Progress | None = None,
     command: str | Sequence[str] | None = None,
+    record: str | None = None,
+    resume: bool | None = None,
 ) -> Results:
     """Run a scenario as a Monte Carlo ensemble.
 
@@ -169,45 +144,140 @@ def simulate(
         seed: Seed (default: the scenario's ``seed``).
         months: Horizon (default: the scenario's ``months``).
         overrides: ``a.b.c=value`` overrides, as ``--set`` on the command line.
-        out: Results folder to write; must not exist. ``None`` keeps results in memory.
+        out: Results folder to write; must not exist (unless a killed run of the same ensemble left
+            it to finish). ``None`` keeps results in memory.
         workers: Local processes (default: CPU count); 1 runs in this process.
         executor: A ``concurrent.futures`` executor to use instead (e.g. Dask's).
-        batch_size: Replicates per batch (default: balanced over workers, memory-capped).
+        batch_size: Replicates per batch (default: balanced over workers, memory-capped; a resumed
+            run keeps the batches it started with).
         progress: Called with (replicates done, total) after each batch.
         command: The command line recorded in the manifest.
+        record: ``full``, ``flows`` or ``metrics`` (default: ``full`` up to
+            :data:`~sanctionsim.results.tables.FULL_RECORD_RUNS` runs, ``metrics`` above; see
+            :mod:`sanctionsim.results.tables`).
+        resume: Finish the unfinished run a killed process left at ``out``, keeping its verified
+            batches: ``None`` (default) does it when there is one, ``True`` requires one.
 
     Returns:
-        The results, with ``path`` set when written to ``out``.
+        The results, with ``path`` set when written to ``out`` (tables read when first used). The
+        manifest's ``summary`` holds the median and 10-90% band of the key metrics' outcomes.
 
     Raises:
         ScenarioError: For a bad scenario file, override or option.
-        ValueError: For a bad event path or condition, or options given beside a :class:`RunSpec`.
+        ValueError: For a bad event path or condition, options given beside a :class:`RunSpec`, a bad
+            ``record``, or ``resume=True`` with nothing to resume.
     """
     spec = _spec_of(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
     workers = os.cpu_count() or 1 if workers is None else workers
+    record = default_record(spec.runs) if record is None else check_record(record)
+    unfinished = unfinished_run(Path(out)) if out is not None and resume is not False else None
+    if resume and unfinished is None:
+        raise ValueError(f"--resume: {out} holds no unfinished run to finish")
+    if unfinished is not None and batch_size is None and isinstance(unfinished.get("batch_size"), int):
+        batch_size = unfinished["batch_size"]  # the batches the killed run started with
     parts = batches(spec.runs, spec.months, workers=workers, batch_size=batch_size)
     manifest = manifest_of(spec, command=command, batch_size=len(parts[0]))
-    config = spec.config.model_dump(mode="json")
-    done = 0
-    stream = _named_errors(
-        _finite(_execute(config, spec.seed, parts, executor=executor, workers=workers)), spec.scenario.path
+    manifest["record"] = record
+    names = _summary_metrics(spec)
+    plan = RunPlan(
+        config=spec.config.model_dump(mode="json"),
+        config_hash=spec.config_hash,
+        seed=spec.seed,
+        record=record,
+        outcomes=tuple((name, describe(name, spec.config).flow) for name in names),
     )
+    tasks = [(i, p.start, p.stop) for i, p in enumerate(parts)]
     if out is None:
-        collected: list[Tables] = []
-        for part, tables in zip(parts, stream, strict=True):
-            collected.append(tables)
-            done += len(part)
-            if progress:
-                progress(done, spec.runs)
-        metrics, flows, events = (pd.concat([t[i] for t in collected], ignore_index=True) for i in range(3))
-        return Results(metrics=metrics, flows=flows, events=events, manifest=manifest, path=None)
-    with ResultsWriter(Path(out), manifest=manifest) as writer:
-        for part, tables in zip(parts, stream, strict=True):
-            writer.write_batch(*tables)
-            done += len(part)
-            if progress:
-                progress(done, spec.runs)
+        found: dict[int, Part] = {}
+        for _, part in _stream(plan, tasks, spec, executor=executor, workers=workers, progress=progress):
+            found[part.index] = part
+        ordered = [found[i] for i in sorted(found)]
+        manifest["summary"] = _summary(spec, names, [p.outcomes for p in ordered])
+        tables = {
+            t: to_pandas(pa.concat_tables([read_parquet_bytes(p.files[t]) for p in ordered]))
+            for t in ("metrics", "flows", "events")
+        }
+        return Results(**tables, manifest=manifest, path=None)
+    with ResultsWriter(Path(out), manifest=manifest, resume=unfinished is not None) as writer:
+        kept = writer.kept
+        outcomes = {i: _npy_load(writer.progress_file(_outcomes_name(i))) for i in kept}
+        remaining = [t for t in tasks if t[0] not in kept]
+        done = sum(r.stop - r.start for r in kept.values())
+        if progress:
+            progress(done, spec.runs)
+        for _, part in _stream(
+            plan, remaining, spec, executor=executor, workers=workers, progress=progress, done=done
+        ):
+            writer.write_part(
+                part.index,
+                part.files,
+                start=part.start,
+                stop=part.stop,
+                rows=part.rows,
+                extra={_outcomes_name(part.index): _npy_bytes(part.outcomes)},
+            )
+            outcomes[part.index] = part.outcomes
+        writer.manifest["summary"] = _summary(spec, names, [outcomes[i] for i in sorted(outcomes)])
+        if writer.resumed:
+            writer.manifest["resumed"] = {"batches_kept": len(kept), "batches_run": len(remaining)}
     return load_results(Path(out))
+
+
+def _summary_metrics(spec: RunSpec) -> list[str]:
+    """The key metrics of the scenario that its schedule records (the terminal summary's)."""
+    names = []
+    for name in key_metrics(spec.config):
+        try:
+            describe(name, spec.config)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+def _summary(spec: RunSpec, names: list[str], outcomes: list[np.ndarray]) -> list[dict[str, Any]]:
+    """The summary rows (metric, stat, unit, p10, median, p90) of streamed outcomes."""
+    values = np.concatenate(outcomes, axis=0) if outcomes else np.zeros((0, len(names)))
+    table = summarize_outcomes({n: values[:, j] for j, n in enumerate(names)}, list(spec.config.actors))
+    return [
+        {str(k): (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+        for row in table.to_dict(orient="records")
+    ]
+
+
+def _stream(
+    plan: RunPlan,
+    tasks: list[tuple[int, int, int]],
+    spec: RunSpec,
+    *,
+    executor: Executor | None,
+    workers: int,
+    progress: Progress | None,
+    done: int = 0,
+) -> Iterator[tuple[int, Part]]:
+    """The finished batches as they arrive, with progress; run-time errors name the scenario file."""
+    try:
+        for index, part in stream_tasks(run_part, tasks, executor=executor, workers=workers, shared=plan):
+            done += part.stop - part.start
+            yield index, part
+            if progress:
+                progress(done, spec.runs)
+    except ValueError as err:
+        raise ValueError(f"{spec.scenario.path}: {err}") from None
+
+
+def _outcomes_name(index: int) -> str:
+    return f"outcomes-{index:06d}.npy"
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _npy_load(data: bytes) -> np.ndarray:
+    return np.asarray(np.load(io.BytesIO(data), allow_pickle=False))
 
 
 def spec_from_manifest(manifest: dict[str, Any], *, source: str) -> RunSpec:
@@ -258,4 +328,12 @@ def replay(
     """
     manifest = load_results(Path(results)).manifest
     spec = spec_from_manifest(manifest, source=str(Path(results) / MANIFEST_NAME))
-    return simulate(spec, out=out, workers=workers, progress=progress, batch_size=manifest.get("batch_size"))
+    return simulate(
+        spec,
+        out=out,
+        workers=workers,
+        progress=progress,
+        batch_size=manifest.get("batch_size"),
+        record=manifest.get("record", "full"),
+        resume=False,
+    )

@@ -37,8 +37,9 @@ WORKER_BYTES_PER_REPLICATE_MONTH = 9.6e3
 #: Memory per replicate-month of results held in memory (``check``, ``simulate(out=None)``): the
 #: tables (measured 3.6 kB), twice while the batches are joined.
 HELD_BYTES_PER_REPLICATE_MONTH = 2 * 3.6e3
-#: Bytes on disk per replicate-month of a results folder (measured 1.27 kB, Parquet).
-DISK_BYTES_PER_REPLICATE_MONTH = 1.3e3
+#: Bytes on disk per replicate-month of a results folder, by what is recorded (measured, Parquet with
+#: zstd, the baseline: every flow in float64, in float32, or metrics and events only).
+DISK_BYTES_PER_REPLICATE_MONTH: dict[str, float] = {"full": 1.15e3, "flows": 0.85e3, "metrics": 0.57e3}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def estimate(
     scenarios: int = 1,
     workers: int | None = None,
     in_memory: bool = False,
+    record: str = "full",
 ) -> Estimate:
     """Estimate an ensemble's cost from the measured per-replicate-month costs.
 
@@ -92,6 +94,7 @@ def estimate(
         scenarios: Scenarios run one after the other with these options (a comparison).
         workers: Local processes (default: CPU count).
         in_memory: Whether the results are held in memory rather than written.
+        record: What is recorded (``full``, ``flows`` or ``metrics``), for the disk.
     """
     cells = runs * months * scenarios
     workers = workers or os.cpu_count() or 1
@@ -104,7 +107,11 @@ def estimate(
         memory += processes * WORKER_BASE_BYTES
     if in_memory:
         memory += runs * months * HELD_BYTES_PER_REPLICATE_MONTH
-    disk = 0.0 if in_memory else cells * DISK_BYTES_PER_REPLICATE_MONTH
+    disk = (
+        0.0
+        if in_memory
+        else cells * DISK_BYTES_PER_REPLICATE_MONTH.get(record, max(DISK_BYTES_PER_REPLICATE_MONTH.values()))
+    )
     return Estimate(
         replicate_months=cells, processes=processes, seconds=seconds, memory_bytes=memory, disk_bytes=disk
     )

@@ -4,7 +4,7 @@
 #   make demo      run the baseline ensemble and plot it into results/demo
 #   make lint      ruff check + ruff format --check + mypy on the core
 #   make format    ruff format + ruff check --fix
-#   make bench     replicate-vectorisation benchmark
+#   make bench     speed and scale: batching, parallel speed-up, memory of 100,000 runs
 #   make docs      regenerate docs/parameters.md and docs/metrics.md from the code
 #   make browser   install Debian chromium + chromium-driver if missing (root only, no upgrades)
 #   make clean     remove caches and build files (keeps .venv and results/)
@@ -100,7 +100,7 @@ format: venv
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 bench: venv
-	$(BIN)/python benchmarks/bench_replicates.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 #   make predictions  score every analyst claim in scenarios/ into docs/predictions.md
 .PHONY: predictions

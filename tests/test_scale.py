@@ -218,3 +218,19 @@ def test_a_dask_local_cluster_streams_the_same_folder_as_a_local_run(tmp_path: P
     # the same bytes: every part's checksum is the same
     assert on_dask.manifest["table_sha256"] == local.manifest["table_sha256"]
     assert on_dask.manifest["summary"] == local.manifest["summary"]
+
+
+def test_the_cli_runs_on_a_dask_scheduler(tmp_path: Path) -> None:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
+        args = ["run", BASELINE, "-n", "12", "-m", "6", "--seed", "4", "--batch-size", "5"]
+        done = _cli(*args, "--scheduler", cluster.scheduler_address, "-o", tmp_path / "dask", "--json")
+    assert done.returncode == 0, done.stderr
+    local = _cli(*args, "-w", "1", "-o", tmp_path / "local")
+    assert local.returncode == 0, local.stderr
+    on_dask, here = load_results(tmp_path / "dask"), load_results(tmp_path / "local")
+    assert on_dask.manifest["table_sha256"] == here.manifest["table_sha256"]
+    unreachable = _cli(*args, "--scheduler", "tcp://127.0.0.1:9", "-o", tmp_path / "never")
+    assert unreachable.returncode == 2 and "cannot reach the Dask scheduler" in unreachable.stderr
+    assert not (tmp_path / "never").exists()

@@ -83,10 +83,13 @@ def make_parents(path: Path, action: str = "create") -> None:
         raise explained(err, action, path) from None
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, sync: bool = True) -> Path:
     """Write ``data`` to ``path`` through a hidden temporary file in the same folder and ``os.replace``.
 
-    The folder is created if needed; the temporary file is removed if anything fails.
+    The folder is created if needed; the temporary file is removed if anything fails. ``sync=False``
+    skips flushing the file to disk before the rename (for files whose checksum is recorded and
+    checked before use, such as a results folder's parts: a file torn by a power cut fails the
+    check instead of being trusted).
 
     Raises:
         OSError: One line naming ``path`` and the reason (no permission, a file in the way, ...).
@@ -103,8 +106,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
@@ -115,9 +119,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return target
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> Path:
+def write_text(path: str | os.PathLike[str], text: str, *, sync: bool = True) -> Path:
     """Write UTF-8 ``text`` (with ``\\n`` line ends) to ``path`` atomically; see :func:`write_bytes`."""
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, text.encode("utf-8"), sync=sync)
 
 
 def fsync_path(path: Path) -> None:

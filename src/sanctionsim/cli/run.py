@@ -193,7 +193,7 @@ def _executor(scheduler: str | None) -> Iterator[Executor | None]:
     except ImportError:
         raise ValueError("--scheduler needs Dask: pip install 'sanctionsim[dask]'") from None
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout="5s")
     except (OSError, TimeoutError, ValueError) as err:
         raise ValueError(f"--scheduler: cannot reach the Dask scheduler at {scheduler}: {err}") from None
     with client:

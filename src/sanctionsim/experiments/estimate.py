@@ -28,12 +28,14 @@ __all__ = [
 #: Replicate-months above which the command line asks for ``--yes`` (the demo runs 7,200; this is
 #: about a minute of one core and 1.3 GB of results).
 LARGE_RUN = 1_000_000
-#: Seconds of one core per replicate-month, in batches of hundreds of replicates (measured 47-71 µs).
-SECONDS_PER_REPLICATE_MONTH = 7.0e-5
-#: Resident memory of a process that has imported sanctionsim and its libraries (measured 158 MB).
-WORKER_BASE_BYTES = 160e6
-#: Peak memory a batch adds per replicate-month it holds (measured 9.5 kB: 230 MB for 666 x 36).
-WORKER_BYTES_PER_REPLICATE_MONTH = 9.6e3
+#: Seconds of one core per replicate-month, in batches of hundreds of replicates, results written
+#: (measured 37 µs: 10,000 runs of 36 months in 13.2 s on one core).
+SECONDS_PER_REPLICATE_MONTH = 4.0e-5
+#: Resident memory of a process that has imported sanctionsim and its libraries, numba's compiled
+#: kernels loaded (measured 265-350 MB).
+WORKER_BASE_BYTES = 300e6
+#: Peak memory a batch adds per replicate-month it holds (measured 3-7 kB: 33-110 MB for 12,000).
+WORKER_BYTES_PER_REPLICATE_MONTH = 7.0e3
 #: Memory per replicate-month of results held in memory (``check``, ``simulate(out=None)``): the
 #: tables (measured 3.6 kB), twice while the batches are joined.
 HELD_BYTES_PER_REPLICATE_MONTH = 2 * 3.6e3

@@ -9,6 +9,7 @@ of the summary metrics (the streamed reductions the terminal summary is made fro
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,13 +141,16 @@ def run_part(plan: RunPlan, index: int, start: int, stop: int) -> Part:
     for j, (name, flow) in enumerate(plan.outcomes):
         series = values[:, :, column[name]]
         outcomes[:, j] = rowsum(series) if flow else series[:, -1]
+    rows = {name: table.num_rows for name, table in tables.items()}
+    del model, rec, values, tables  # the model's agents and world refer to each other: free them now,
+    gc.collect()  # not when the collector next runs (memory stays flat batch after batch)
     return Part(
         index=index,
         start=start,
         stop=stop,
         files=files,
         sha256={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
-        rows={name: table.num_rows for name, table in tables.items()},
+        rows=rows,
         outcomes=outcomes,
     )
 

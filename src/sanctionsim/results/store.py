@@ -424,10 +424,10 @@ class ResultsWriter:
         sums: dict[str, str] = {}
         for table in TABLES:
             name = part_name(table, index)
-            write_bytes(self.tmp_dir / name, files[table])
+            write_bytes(self.tmp_dir / name, files[table], sync=False)  # checksummed, checked on resume
             sums[name] = hashlib.sha256(files[table]).hexdigest()
         for name, data in (extra or {}).items():
-            write_bytes(self.tmp_dir / PROGRESS / name, data)
+            write_bytes(self.tmp_dir / PROGRESS / name, data, sync=False)
             sums[f"{PROGRESS}/{name}"] = hashlib.sha256(data).hexdigest()
         record = BatchRecord(index, int(start), int(stop), sums, {k: int(v) for k, v in (rows or {}).items()})
         write_text(
@@ -441,6 +441,7 @@ class ResultsWriter:
                     "rows": record.rows,
                 }
             ),
+            sync=False,  # a torn record does not parse, and its batch is computed again
         )
         self._records[index] = record
         self._next = max(self._next, index + 1)

@@ -291,3 +291,95 @@ def padded_group_sum(values: Array, members: Array) -> Array:
     for r in range(r_count):
         _padded_into(values[r], members, out[r])
     return out
+
+
+@kernel
+def market(
+    w: Array,
+    offer: Array,
+    want: Array,
+    value: Array,
+    under_contract: Array,
+    q: Array,
+    requested: Array,
+) -> None:
+    """The open market's deals, added to ``q`` and ``requested`` (R, N, N, G) in place: the arithmetic
+    of ``Market.step`` fused, replicate by replicate (sums over sellers and buyers in sequence, as
+    numpy reduces a middle axis).
+
+    Args:
+        w: Willingness of seller i to trade with buyer j, (R, N, N).
+        offer: What each actor offers, (R, N, G).
+        want: What each actor wants, (R, N, G).
+        value: Each actor's valuation, (R, N, G).
+        under_contract: Goods a pair moves only under a contract, (N, N, G).
+        q: Agreed quantities [seller, buyer, good], added to.
+        requested: What each buyer asked of each seller, added to.
+    """
+    r_count, n, g_count = offer.shape
+    to_buyers = np.empty(n)
+    from_sellers = np.empty(n)
+    for r in range(r_count):
+        for g in range(g_count):
+            for i in range(n):  # seller i's offer is split over buyers j by w[i, j] * want[j]
+                acc = w[r, i, 0] * want[r, 0, g]
+                for j in range(1, n):
+                    acc += w[r, i, j] * want[r, j, g]
+                to_buyers[i] = acc
+            for j in range(n):  # buyer j's want is split over sellers i by w[i, j] * offer[i]
+                acc = w[r, 0, j] * offer[r, 0, g]
+                for i in range(1, n):
+                    acc += w[r, i, j] * offer[r, i, g]
+                from_sellers[j] = acc
+            for i in range(n):
+                for j in range(n):
+                    wij = w[r, i, j]
+                    s = to_buyers[i]
+                    from_seller = offer[r, i, g] * (wij * want[r, j, g]) / (s if s >= EPS_K else EPS_K)
+                    d = from_sellers[j]
+                    asked = want[r, j, g] * (wij * offer[r, i, g]) / (d if d >= EPS_K else EPS_K)
+                    deal = from_seller if from_seller <= asked else asked
+                    deal = deal * wij * (1.0 if value[r, j, g] > value[r, i, g] else 0.0)
+                    deal = deal * (0.0 if under_contract[i, j, g] else 1.0)
+                    q[r, i, j, g] += deal
+                    requested[r, i, j, g] += asked
+
+
+@kernel
+def legality(
+    q: Array, sanctioned_mask: Array, legal_share: Array, tolerance: Array, value: Array, loss: Array
+) -> tuple[Array, Array]:
+    """Split agreed quantities (R, N, N, G) into legal and sanctioned deals: the arithmetic of
+    ``Legality.step`` fused (legal = q - sanctioned part + part allowed under a cap; sanctioned =
+    the rest times the smaller risk tolerance times ``clip(1 - loss / margin, 0, 1)``).
+
+    Args:
+        q: Agreed quantities [seller, buyer, good].
+        sanctioned_mask: 1 where an active regime sanctions the flow.
+        legal_share: Share of a sanctioned flow a cap lets move legally.
+        tolerance: Each actor's risk tolerance, (R, N).
+        value: Each actor's valuation, (R, N, G).
+        loss: Expected cost share of the flow on its sender's routes.
+
+    Returns:
+        Legal and sanctioned quantities, each (R, N, N, G).
+    """
+    r_count, n, _, g_count = q.shape
+    legal = np.empty_like(q)
+    sanctioned = np.empty_like(q)
+    for r in range(r_count):
+        for i in range(n):
+            for j in range(n):
+                ti, tj = tolerance[r, i], tolerance[r, j]
+                accept = ti if ti <= tj else tj
+                for g in range(g_count):
+                    qq = q[r, i, j, g]
+                    qs = qq * sanctioned_mask[r, i, j, g]
+                    allowed = qs * legal_share[r, i, j, g]
+                    legal[r, i, j, g] = qq - qs + allowed
+                    vb = value[r, j, g]
+                    margin = 1.0 - value[r, i, g] / (vb if vb >= EPS_K else EPS_K)
+                    deterred = 1.0 - loss[r, i, j, g] / (margin if margin >= EPS_K else EPS_K)
+                    deterred = 0.0 if deterred < 0.0 else (1.0 if deterred > 1.0 else deterred)
+                    sanctioned[r, i, j, g] = (qs - allowed) * accept * deterred
+    return legal, sanctioned

@@ -2,8 +2,9 @@
 
 The base scenario is the baseline over a short horizon without the uncertainty on ``war.fire_rate``
 (so that a value set for it holds in every replicate) and without the war path's month-to-month
-shocks (so that demand reflects the fire rate, which the recovery tests identify). Observations are a held-out replicate's values
-(random streams far from the ones validation and calibration use) of a few model quantities.
+shocks (so that demand reflects the fire rate, which the recovery tests identify). Observations are
+a held-out replicate's values (random streams far from the ones validation and calibration use) of
+a few model quantities.
 """
 
 from __future__ import annotations

@@ -74,7 +74,9 @@ def test_every_assumption_has_a_prior_with_a_reason_or_is_fixed_with_one(raw: di
     loose = [
         p
         for p in values(raw)
-        if (src := source_of(p, sources) or "").startswith("assumption") and "fixed:" not in src and p not in priors
+        if (src := source_of(p, sources) or "").startswith("assumption")
+        and "fixed:" not in src
+        and p not in priors
     ]
     assert not loose, f"assumptions with neither a prior nor a reason to be fixed: {loose}"
     for path, prior in priors.items():

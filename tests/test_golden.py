@@ -26,7 +26,9 @@ import sanctionsim as ss
 
 ROOT = Path(__file__).resolve().parents[1]
 PINS = ROOT / "tests" / "data" / "golden.json"
-NAMES = sorted(p.relative_to(ROOT / "scenarios").with_suffix("").as_posix() for p in (ROOT / "scenarios").rglob("*.yaml"))
+NAMES = sorted(
+    p.relative_to(ROOT / "scenarios").with_suffix("").as_posix() for p in (ROOT / "scenarios").rglob("*.yaml")
+)
 UPDATE = os.environ.get("SANCTIONSIM_UPDATE_GOLDEN") == "1"
 RTOL = 1e-9
 
@@ -53,7 +55,9 @@ def fingerprints(name: str) -> dict[str, Any]:
 def test_every_scenario_is_pinned() -> None:
     if UPDATE:
         PINS.write_text(json.dumps({n: fingerprints(n) for n in NAMES}, indent=1, sort_keys=True) + "\n")
-    assert sorted(json.loads(PINS.read_text())) == NAMES, "a scenario was added or removed: regenerate the pins"
+    assert sorted(json.loads(PINS.read_text())) == NAMES, (
+        "a scenario was added or removed: regenerate the pins"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)

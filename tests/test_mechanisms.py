@@ -3,6 +3,8 @@ channels, enforcement that bites. Every test pairs runs with common random numbe
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,7 +82,7 @@ def test_shells_fall_monotonically_as_the_enforcement_budget_rises(base: pd.Data
     for factor in (3, 10, 100):
         m = run(f"actors.BLOC.enforcement_budget={5.0e7 * factor:g}")
         shells.append(np.median(total(m, "shells_prk_to_rus", "2024-07")))
-    assert all(a > b for a, b in zip(shells, shells[1:], strict=False)), shells
+    assert all(a > b for a, b in itertools.pairwise(shells)), shells
 
 
 def test_the_blocs_levers_together_cut_shells_by_nine_tenths(base: pd.DataFrame) -> None:

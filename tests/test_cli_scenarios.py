@@ -126,7 +126,7 @@ def test_diff_lists_exactly_the_values_that_differ() -> None:
     rows = {d["path"]: (d["a"], d["b"]) for d in data["differences"]}
     assert rows["title"] == ("Baseline, June 2024 knowledge", "Oil and gas for DPRK labour")
     assert rows["events.4.name"] == (None, "conscription_gaps")
-    assert rows["events.5.add.actors.PRK.goods.workers.production"] == (None, 15000.0)
+    assert rows["events.5.scale.actors.PRK.goods.workers.production"] == (None, 2.0)
     assert not any(p.startswith(("actors.", "war.", "routes.", "events.0.")) for p in rows)
     code, out, _ = invoke("diff", "policies/maritime-interdiction", "policies/monitoring-restored")
     assert code == 0

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sanctionsim.metrics import describe
+from sanctionsim.metrics import Scope, describe
 
 
 def outcome(metrics: pd.DataFrame, metric: str, actors: Sequence[str]) -> pd.Series:
@@ -37,12 +37,17 @@ def summarize(metrics: pd.DataFrame, names: Sequence[str], actors: Sequence[str]
     return summarize_outcomes({name: outcome(metrics, name, actors).to_numpy() for name in names}, actors)
 
 
-def summarize_outcomes(outcomes: Mapping[str, np.ndarray], actors: Sequence[str]) -> pd.DataFrame:
+def summarize_outcomes(outcomes: Mapping[str, np.ndarray], scope: Scope) -> pd.DataFrame:
     """Median and 10-90% band of per-replicate outcomes already reduced (an ensemble streams them
-    from its batches, so its summary needs no table in memory); columns as :func:`summarize`."""
+    from its batches, so its summary needs no table in memory); columns as :func:`summarize`.
+
+    Args:
+        outcomes: Each metric's outcome per replicate.
+        scope: The scenario (or its actor codes) whose metrics these are.
+    """
     rows = []
     for name, values in outcomes.items():
-        info = describe(name, actors)
+        info = describe(name, scope)
         unit = info.unit.removesuffix("/month") if info.flow else info.unit
         series = pd.Series(np.asarray(values, dtype=np.float64))
         rows.append(

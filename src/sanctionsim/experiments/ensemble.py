@@ -239,7 +239,7 @@ def _summary_metrics(spec: RunSpec) -> list[str]:
 def _summary(spec: RunSpec, names: list[str], outcomes: list[np.ndarray]) -> list[dict[str, Any]]:
     """The summary rows (metric, stat, unit, p10, median, p90) of streamed outcomes."""
     values = np.concatenate(outcomes, axis=0) if outcomes else np.zeros((0, len(names)))
-    table = summarize_outcomes({n: values[:, j] for j, n in enumerate(names)}, list(spec.config.actors))
+    table = summarize_outcomes({n: values[:, j] for j, n in enumerate(names)}, spec.config)
     return [
         {str(k): (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
         for row in table.to_dict(orient="records")

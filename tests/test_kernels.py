@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sanctionsim.model import kernels
-from sanctionsim.model.structure import GroupSum, colsum, rowsum
+from sanctionsim.model.structure import GroupSum, colsum, lastsum, rowsum
 
 
 @pytest.mark.parametrize("columns", [1, 3, 8, 9, 17, 130, 300])
@@ -44,3 +44,13 @@ def test_uniforms_do_not_depend_on_the_batch() -> None:
     for r in range(5):
         assert np.array_equal(kernels.splitmix_uniform(keys[r : r + 1], 10, 6)[0], many[r])
     assert ((many > 0) & (many < 1)).all()
+
+
+@pytest.mark.parametrize(
+    "shape", [(50, 4, 4, 4), (50, 4, 4, 11), (1, 4, 4, 11), (7, 9), (5, 17), (2, 200), (3, 0)]
+)
+def test_last_axis_sums_equal_numpys(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(len(shape) + shape[-1])
+    x = rng.standard_normal(shape) * 10 ** rng.uniform(-6, 6, shape)
+    assert np.array_equal(lastsum(x), x.sum(axis=-1))
+    assert np.array_equal(lastsum(x[:1]), x[:1].sum(axis=-1))  # one replicate: the same numbers

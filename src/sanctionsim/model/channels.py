@@ -71,7 +71,6 @@ def allocate(
         rs.route,
         rs.pos,
         rs.pg_members,
-        rs.by_route.order,
         rs.by_route.starts,
         rs.by_route.groups,
     )

@@ -162,16 +162,14 @@ def padded_sums(x: Array, members: Array, out: Array) -> None:
 
 
 @inline_kernel
-def _groups_into(x: Array, order: Array, starts: Array, groups: Array, buf: Array, out: Array) -> None:
-    """``out[:] = GroupSum(x)`` for one replicate's row ``x`` (zeros where no column falls)."""
+def _route_sums(x: Array, k_starts: Array, k_groups: Array, out: Array) -> None:
+    """``out[:] = GroupSum(x)`` over routes, for combos sorted by route (contiguous segments)."""
     out[:] = 0.0
-    n = len(order)
-    for c in range(n):
-        buf[c] = x[order[c]]
-    n_groups = len(starts)
+    n = len(x)
+    n_groups = len(k_starts)
     for k in range(n_groups):
-        hi = starts[k + 1] if k + 1 < n_groups else n
-        out[groups[k]] = segment_sum(buf, starts[k], hi)
+        hi = k_starts[k + 1] if k + 1 < n_groups else n
+        out[k_groups[k]] = segment_sum(x, k_starts[k], hi)
 
 
 @kernel
@@ -185,12 +183,14 @@ def allocate(
     route: Array,
     pos: Array,
     pg_members: Array,
-    k_order: Array,
     k_starts: Array,
     k_groups: Array,
 ) -> tuple[Array, Array]:
     """Place sanctioned quantities on routes, replicate by replicate: the arithmetic of
     ``channels.allocate`` (two rounds of logit shares filled up to capacity) fused in one loop.
+
+    Combos must be sorted by route (a route set's are). A replicate that wants nothing ships
+    nothing, and a round with nothing left to place changes nothing, so both are skipped.
 
     Returns:
         Quantities and values shipped, each (R, Cs).
@@ -198,24 +198,30 @@ def allocate(
     r_count = qty.shape[0]
     n_combos = len(route)
     k_count = cap.shape[1]
-    shipped = np.empty((r_count, n_combos))
-    values = np.empty((r_count, n_combos))
+    shipped = np.zeros((r_count, n_combos))
+    values = np.zeros((r_count, n_combos))
     unit = np.empty(n_combos)
     wanted = np.empty(n_combos)
     total = np.empty(n_combos)
     w = np.empty(n_combos)
     val = np.empty(n_combos)
     placed = np.empty(n_combos)
-    buf = np.empty(n_combos)
     by_pg = np.empty(pg_members.shape[0])
     by_k = np.empty(k_count)
     fill = np.empty(k_count)
     room_left = np.empty(k_count)
     for r in range(r_count):
+        anything = False
         for c in range(n_combos):
             unit[c] = price[r, pos[c]]
             wanted[c] = qty[r, pos[c]] * unit[c]
             total[c] = 0.0
+            anything = anything or wanted[c] != 0.0
+        if not anything:  # zeros out, as the rounds would give
+            for c in range(n_combos):
+                u = unit[c]
+                shipped[r, c] = 0.0 / (u if u >= EPS_K else EPS_K)
+            continue
         for k in range(k_count):
             room_left[k] = cap[r, k]
         for _ in range(2):
@@ -226,7 +232,7 @@ def allocate(
             for c in range(n_combos):
                 v = by_pg[pos[c]]
                 val[c] = wanted[c] * w[c] / (v if v >= EPS_K else EPS_K)
-            _groups_into(val, k_order, k_starts, k_groups, buf, by_k)
+            _route_sums(val, k_starts, k_groups, by_k)
             for k in range(k_count):
                 v = by_k[k]
                 f = room_left[k] / (v if v >= EPS_K else EPS_K)
@@ -234,15 +240,19 @@ def allocate(
             for c in range(n_combos):
                 placed[c] = val[c] * fill[route[c]]
                 total[c] += placed[c]
-            _groups_into(placed, k_order, k_starts, k_groups, buf, by_k)
+            _route_sums(placed, k_starts, k_groups, by_k)
             for k in range(k_count):
                 left = room_left[k] - by_k[k]
                 room_left[k] = left if left >= 0.0 else 0.0
             for c in range(n_combos):
                 placed[c] = val[c] - placed[c]
             _padded_into(placed, pg_members, by_pg)
+            more = False
             for c in range(n_combos):
                 wanted[c] = by_pg[pos[c]]
+                more = more or wanted[c] != 0.0
+            if not more:
+                break
         for c in range(n_combos):
             values[r, c] = total[c]
             u = unit[c]
@@ -383,3 +393,18 @@ def legality(
                     deterred = 0.0 if deterred < 0.0 else (1.0 if deterred > 1.0 else deterred)
                     sanctioned[r, i, j, g] = (qs - allowed) * accept * deterred
     return legal, sanctioned
+
+
+@kernel
+def last_axis_sum(rows: Array) -> Array:
+    """``rows.sum(axis=1)`` for a C-contiguous (M, n) array, row by row as numpy reduces a contiguous
+    axis (the pairwise sum of the row, from zero), without numpy's cost per row of a short axis."""
+    m, n = rows.shape
+    out = np.zeros(m)
+    flat = rows.ravel()
+    for i in range(m):
+        if n <= 128:
+            out[i] = block_sum(flat, i * n, n)
+        else:
+            out[i] = pairwise_sum(flat, i * n, n)
+    return out

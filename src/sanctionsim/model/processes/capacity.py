@@ -21,6 +21,7 @@ from sanctionsim.model.pars import ActorPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import CapacityState
+from sanctionsim.model.structure import lastsum
 
 #: Longest time to build a pipeline holds (the schema's bound on ``build_months``, plus this month).
 SLOTS = 37
@@ -46,7 +47,7 @@ class Capacity(Process):
         """Invest, depreciate, ramp, and cap at the ceiling (for next month's production)."""
         s, a, st = self.structure, self.actors, self.state
         r = self.n_replicates
-        earnings = (m.payments.barter + m.payments.paid).sum(axis=2)  # (R, N): what each was paid
+        earnings = lastsum(m.payments.barter + m.payments.paid)  # (R, N): what each was paid
         tech = s.by_dst(m.flows.delivered).reshape(r, s.n, s.g)[:, :, TECH]
         invest = (
             a.invest_share * earnings[:, :, None] / np.maximum(a.capacity_cost, EPS) * (a.capacity_cost > 0)

@@ -39,7 +39,7 @@ from sanctionsim.scenario.loader import compute_config_hash, config_from_data
 from sanctionsim.scenario.schema import ScenarioConfig
 
 #: Most replicate-months held in memory by one batch.
-MAX_BATCH_CELLS = 12_000
+MAX_BATCH_CELLS = 20_000
 
 Progress = Callable[[int, int], None]
 Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]

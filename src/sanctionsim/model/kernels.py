@@ -262,12 +262,12 @@ def allocate(
 
 @kernel
 def scatter_add_slots(pipeline: Array, due: Array, amount: Array) -> None:
-    """``pipeline[r, due[r, i, g], i, g] += amount[r, i, g]`` for every replicate, actor and good."""
+    """``pipeline[due[r, i, g], r, i, g] += amount[r, i, g]`` for every replicate, actor and good."""
     r_count, n, g = amount.shape
     for r in range(r_count):
         for i in range(n):
             for k in range(g):
-                pipeline[r, due[r, i, k], i, k] += amount[r, i, k]
+                pipeline[due[r, i, k], r, i, k] += amount[r, i, k]
 
 
 @kernel

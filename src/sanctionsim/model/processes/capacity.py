@@ -41,7 +41,9 @@ class Capacity(Process):
     def init_state(self) -> CapacityState:
         """Nothing built and nothing being built."""
         s = self.structure
-        return CapacityState(built=self.zeros(s.n, s.g), pipeline=self.zeros(SLOTS, s.n, s.g))
+        return CapacityState(
+            built=self.zeros(s.n, s.g), pipeline=np.zeros((SLOTS, self.n_replicates, s.n, s.g))
+        )
 
     def step(self, m: Month) -> None:
         """Invest, depreciate, ramp, and cap at the ceiling (for next month's production)."""
@@ -56,8 +58,8 @@ class Capacity(Process):
         due = (m.t + 1 + a.build_months.astype(np.int64)) % SLOTS  # (R, N, G): the month it produces
         kernels.scatter_add_slots(st.pipeline, due, np.ascontiguousarray(invest, dtype=np.float64))
         now = (m.t + 1) % SLOTS
-        built = (1.0 - a.depreciation) * st.built + st.pipeline[:, now]
-        st.pipeline[:, now] = 0.0
+        built = (1.0 - a.depreciation) * st.built + st.pipeline[now]
+        st.pipeline[now] = 0.0
         room = np.maximum(0.0, a.ceiling - a.production)
         grows = a.ceiling > 0
         built = built + a.ramp * np.maximum(0.0, room - built)

@@ -234,3 +234,58 @@ def test_the_cli_runs_on_a_dask_scheduler(tmp_path: Path) -> None:
     unreachable = _cli(*args, "--scheduler", "tcp://127.0.0.1:9", "-o", tmp_path / "never")
     assert unreachable.returncode == 2 and "cannot reach the Dask scheduler" in unreachable.stderr
     assert not (tmp_path / "never").exists()
+
+
+def _where(shared: list[int], index: int) -> tuple[int, int]:
+    time.sleep(0.05)  # long enough that both workers take batches
+    shared.append(index)  # a worker that kept what it received sees its earlier batches here
+    return os.getpid(), len(shared)
+
+
+def test_pool_workers_receive_the_shared_plan_once() -> None:
+    from sanctionsim.experiments.executor import run_tasks
+
+    seen = list(
+        run_tasks(_where, [(i,) for i in range(12)], executor=None, workers=2, shared=list(range(1000)))
+    )
+    by_worker: dict[int, list[int]] = {}
+    for pid, length in seen:
+        by_worker.setdefault(pid, []).append(length)
+    assert 1 <= len(by_worker) <= 2
+    for lengths in by_worker.values():  # received once: each batch finds the ones before it
+        assert sorted(lengths) == list(range(1001, 1001 + len(lengths)))
+
+
+def test_a_cluster_gets_the_plan_scattered_once_and_batches_carry_only_replicates() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sanctionsim.experiments.parts import RunPlan
+
+    class Client:
+        def __init__(self) -> None:
+            self.scattered: list[object] = []
+
+        def scatter(self, value: object, *, broadcast: bool, hash: bool) -> str:
+            assert broadcast
+            self.scattered.append(value)
+            return "plan-future"
+
+        def nthreads(self) -> dict[str, int]:
+            return {"a": 1, "b": 1}
+
+    class ClusterLike(ThreadPoolExecutor):
+        def __init__(self) -> None:
+            super().__init__(2)
+            self._client = Client()
+            self.batches: list[tuple[object, ...]] = []
+
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+            self.batches.append(args)
+            assert args[0] == "plan-future"  # what a Dask worker resolves to the scattered plan
+            return super().submit(fn, self._client.scattered[0], *args[1:])
+
+    with ClusterLike() as cluster:
+        res = ss.simulate(BASELINE, runs=9, months=3, seed=1, executor=cluster, batch_size=2)
+    assert len(cluster._client.scattered) == 1 and isinstance(cluster._client.scattered[0], RunPlan)
+    assert [b[1:] for b in cluster.batches] == [(i, 2 * i, min(2 * i + 2, 9)) for i in range(5)]
+    assert res.rows("metrics") == 27

@@ -800,12 +800,23 @@ def new_folder_name(prefix: str) -> str:
     """A default name for a new results or comparison folder: ``<prefix>-<UTC time>-<random>``.
 
     The time has milliseconds and the suffix 16 random bits, so two runs started together do not
-    pick the same name; the writer also claims the name before it simulates (see
+    pick the same name, and one process never gets the same name twice (a suffix already given in
+    the same millisecond is drawn again); the writer also claims the name before it simulates (see
     :class:`sanctionsim.atomic.AtomicFolder`), so a clash is refused at once, never after a run.
     """
     now = dt.datetime.now(dt.UTC)
     safe = prefix.replace("/", "-").replace("\\", "-").strip(".") or "run"
-    return f"{safe}-{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{secrets.token_hex(2)}"
+    stamp = f"{safe}-{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"
+    if _GIVEN[0] != stamp:
+        _GIVEN[:] = [stamp, set()]
+    while (name := f"{stamp}-{secrets.token_hex(2)}") in _GIVEN[1]:
+        continue
+    _GIVEN[1].add(name)
+    return name
+
+
+#: The last time stamp :func:`new_folder_name` used, and the names it gave with it.
+_GIVEN: list[Any] = ["", set()]
 
 
 def _refuse_existing(out_dir: Path) -> None:

@@ -527,6 +527,11 @@ class ResultsWriter:
             for name, digest in sorted(r.sha256.items())
             if not name.startswith(f"{PROGRESS}/")
         }
+        listed = set(self.manifest["table_sha256"])
+        for table in TABLES:  # a killed writer's half-written files, and parts of no batch, go
+            for path in sorted((self.tmp_dir / f"{table}.parquet").iterdir()):
+                if f"{table}.parquet/{path.name}" not in listed:
+                    path.unlink()
         for path in sorted((self.tmp_dir / PROGRESS).iterdir()):
             path.unlink()
         self._release_lock()
@@ -550,7 +555,7 @@ def unfinished_run(out_dir: Path) -> dict[str, Any] | None:
 
 def _run_identity(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """What must be the same for a writer to resume another's work."""
-    keys = ("config_hash", "seed", "runs", "months", "record", "batch_size", "plan")
+    keys = ("config_hash", "seed", "runs", "months", "record", "batch_size")
     return {k: manifest.get(k) for k in keys}
 
 

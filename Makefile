@@ -4,7 +4,7 @@
 #   make demo      run the baseline ensemble and plot it into results/demo
 #   make lint      ruff check + ruff format --check + mypy on the core
 #   make format    ruff format + ruff check --fix
-#   make bench     replicate-vectorisation benchmark
+#   make bench     speed and scale: batching, parallel speed-up, memory of 100,000 runs
 #   make bench-sweep  a 1,024-point Sobol design: sanctionsim sweep against EMA one experiment at a time
 #   make explore   regenerate docs/exploring.md's worked example (sweep, sensitivity, PRIM) and figures
 #   make docs      regenerate docs/parameters.md and docs/metrics.md from the code
@@ -102,7 +102,7 @@ format: venv
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 bench: venv
-	$(BIN)/python benchmarks/bench_replicates.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 bench-sweep: venv
 	$(BIN)/python benchmarks/bench_sweep.py

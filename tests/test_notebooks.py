@@ -58,6 +58,8 @@ def test_notebook_runs_end_to_end(path: Path, tmp_path: Path, monkeypatch: pytes
         )
         assert "['baseline', 'policies/full-pressure']" in text, "comparison names changed"
         assert not list(work.iterdir()), "the notebook wrote files into its folder"
+        widgets = [d for d in data if "application/vnd.jupyter.widget-view+json" in d]
+        assert widgets, "no progress bar (tqdm.auto widget) in the notebook"
 
 
 def test_there_is_a_notebook() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -136,16 +137,17 @@ def test_inputs_join_outcomes_by_replicate(tmp_path: Path) -> None:
         loaded.joined(out.iloc[:2])
 
 
-def test_a_version_1_folder_loads_without_inputs(tmp_path: Path) -> None:
+def test_a_folder_without_inputs_loads(tmp_path: Path) -> None:
     batch = range(0, 2)
     out = write_results(
         Results(_metrics(batch), _flows(batch), _events(batch), _manifest()), tmp_path / "old"
     )
-    (out / "inputs.parquet").unlink()
+    shutil.rmtree(out / "inputs.parquet")
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["tables"] = manifest["tables"][:3]
-    manifest["schema_version"] = 1  # the format before inputs.parquet
-    del manifest["table_sha256"]["inputs.parquet"]
+    manifest["schema_version"] = 2  # the format before inputs
+    for name in [n for n in manifest["table_sha256"] if n.startswith("inputs.parquet/")]:
+        del manifest["table_sha256"][name]
     (out / "manifest.json").write_text(json.dumps(manifest))
     old = load_results(out)
     assert old.inputs is None and old.parameters == []
@@ -153,13 +155,22 @@ def test_a_version_1_folder_loads_without_inputs(tmp_path: Path) -> None:
         old.joined()
 
 
-def test_one_row_group_per_batch(tmp_path: Path) -> None:
+def test_one_part_file_per_batch(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with ResultsWriter(out, manifest=_manifest()) as writer:
         for batch in (range(0, 1), range(1, 2), range(2, 3)):
             writer.write_batch(metrics=_metrics(batch), flows=_flows(batch), events=_events(batch))
-    assert pq.ParquetFile(out / "metrics.parquet").num_row_groups == 3
+    parts = sorted(p.name for p in (out / "metrics.parquet").iterdir())
+    assert parts == ["part-000000.parquet", "part-000001.parquet", "part-000002.parquet"]
+    assert pq.ParquetFile(out / "metrics.parquet" / parts[1]).metadata.num_rows == MONTHS
+    assert pd.read_parquet(out / "metrics.parquet")["replicate"].tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert writer.rows == {"metrics": 9, "flows": 9, "events": 3, "inputs": 0}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows"] == {"metrics": 9, "flows": 9, "events": 3, "inputs": 0}
+    assert manifest["batches"] == [[0, 1], [1, 2], [2, 3]]
+    assert sorted(manifest["table_sha256"]) == sorted(
+        f"{t}.parquet/{p}" for t in ("metrics", "flows", "events", "inputs") for p in parts
+    )
 
 
 def test_write_results_round_trip(tmp_path: Path) -> None:
@@ -235,7 +246,7 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
         assert manifest["versions"][package], package
     assert manifest["versions"]["numpy"] == np.__version__
     assert manifest["config_hash"] == compute_config_hash(manifest["config"])
-    assert manifest["schema_version"] == SCHEMA_VERSION == 2
+    assert manifest["schema_version"] == SCHEMA_VERSION == 3
     assert manifest["replicate_seeds"] == "SeedSequence(seed, spawn_key=(replicate,))"
     assert manifest["command"] == "sanctionsim run scenarios/baseline.yaml --runs 4"
     assert dt.datetime.fromisoformat(manifest["created"]).utcoffset() == dt.timedelta(0)
@@ -247,8 +258,8 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
     text = (out / "manifest.json").read_text()
     on_disk = json.loads(text)
     # key order is kept: the order of actors in the config fixes metric names and random streams;
-    # the writer adds the tables' checksums
-    assert list(on_disk) == [*manifest, "table_sha256"]
+    # the writer adds the tables' rows, the batches and the checksums of every part
+    assert list(on_disk) == [*manifest, "rows", "batches", "table_sha256"]
     assert list(on_disk["config"]) == list(manifest["config"])
     assert on_disk["config_hash"] == manifest["config_hash"]
     assert on_disk["config"]["start"] == "2024-01-01"
@@ -273,7 +284,7 @@ def test_load_names_the_folder_when_incomplete(tmp_path: Path) -> None:
     out = write_results(
         Results(_metrics(range(1)), _flows(range(1)), _events(range(1)), _manifest()), tmp_path / "run"
     )
-    (out / "flows.parquet").unlink()
+    shutil.rmtree(out / "flows.parquet")
     with pytest.raises(FileNotFoundError, match=r"run.*flows\.parquet"):
         load_results(out)
     (out / "manifest.json").unlink()

@@ -63,12 +63,25 @@ def test_long_table_has_one_row_per_replicate_month_and_metric(results: Results)
 def test_html_summary_names_the_run_and_its_headline_metrics(results: Results) -> None:
     page = results._repr_html_()
     assert "sanctionsim results: baseline" in page
-    last = results.metrics[results.metrics.month == 7]["shells_prk_to_rus"].median()
     from sanctionsim.formatting import format_number
 
-    assert format_number(last) in page
+    shells = next(r for r in results.manifest["summary"] if r["metric"] == "shells_prk_to_rus")
+    total = results.metrics.groupby("replicate")["shells_prk_to_rus"].sum().median()
+    assert shells["median"] == pytest.approx(total)
+    assert format_number(shells["median"]) in page
     assert metric_registry.label("shells_prk_to_rus", results.actors) in page
     assert "<script" not in page
+
+
+def test_a_results_folder_describes_its_columns_without_the_model(tmp_path) -> None:
+    run = ss.simulate("baseline", runs=3, months=4, seed=5, workers=1, out=tmp_path / "run")
+    described = {m["name"]: m for m in run.manifest["metrics"]}
+    assert described["tie_rus_prk"]["quantity"] == "tie"
+    assert (described["tie_rus_prk"]["actor"], described["tie_rus_prk"]["counterpart"]) == ("RUS", "PRK")
+    loaded = ss.load(tmp_path / "run")
+    assert loaded.to_xarray().identical(run.to_xarray())
+    old = Results(metrics=run.metrics, manifest={k: v for k, v in run.manifest.items() if k != "metrics"})
+    assert "gdp_rus" in old.to_xarray()  # undescribed columns are quantities of their own
 
 
 def test_load_opens_runs_and_comparisons_with_names_as_typed(tmp_path) -> None:
@@ -84,5 +97,7 @@ def test_load_opens_runs_and_comparisons_with_names_as_typed(tmp_path) -> None:
     assert list(again.results) == ["baseline", "policies/full-pressure"]
     assert again.effects.equals(cmp.effects)
     assert set(again.effects["scenario"]) == {"policies/full-pressure"}
+    with pytest.raises(ValueError, match=r"comparison folder .* ss.load"):
+        ss.load_results(tmp_path / "cmp")
     with pytest.raises(FileNotFoundError, match="nothing"):
         ss.load(tmp_path / "nothing")

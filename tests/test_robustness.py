@@ -323,11 +323,14 @@ def test_large_runs_need_yes_after_an_estimate(tmp_path: Path, monkeypatch: pyte
 
 
 def test_the_disk_estimate_is_honest(tmp_path: Path) -> None:
-    results = ensemble_module.simulate(BASELINE, runs=20, months=36, workers=1, out=tmp_path / "o")
-    size = sum(p.stat().st_size for p in results.path.iterdir())  # type: ignore[union-attr]
-    expected = estimate(runs=20, months=36, workers=1).disk_bytes
-    assert expected == 20 * 36 * DISK_BYTES_PER_REPLICATE_MONTH
-    assert 0.5 < size / expected < 2.0, (size, expected)
+    for record in ("full", "flows", "metrics"):
+        results = ensemble_module.simulate(
+            BASELINE, runs=20, months=36, workers=1, out=tmp_path / record, record=record
+        )
+        size = sum(p.stat().st_size for p in results.path.rglob("*") if p.is_file())  # type: ignore[union-attr]
+        expected = estimate(runs=20, months=36, workers=1, record=record).disk_bytes
+        assert expected == 20 * 36 * DISK_BYTES_PER_REPLICATE_MONTH[record]
+        assert 0.5 < size / expected < 2.0, (record, size, expected)
     cheap, dear = estimate(runs=100, months=36), estimate(runs=100_000, months=36)
     assert dear.seconds > cheap.seconds and dear.disk_bytes > cheap.disk_bytes
     assert estimate(runs=100, months=36, in_memory=True).disk_bytes == 0
@@ -447,10 +450,17 @@ def _edit_manifest(edit):  # type: ignore[no-untyped-def]
         (_edit_manifest(lambda m: m["config"]["war"].update(fire_rate=1)), "config_hash does not match"),
         (_edit_manifest(lambda m: m.update(schema_version=99)), "schema_version 99, but this sanctionsim"),
         (_edit_manifest(lambda m: m.pop("schema_version")), "has no schema_version"),
-        (lambda f: (f / "metrics.parquet").open("ab").write(b"x"), "does not match the checksum"),
+        (
+            lambda f: (f / "metrics.parquet" / "part-000000.parquet").open("ab").write(b"x"),
+            "does not match the checksum",
+        ),
+        (
+            lambda f: (f / "metrics.parquet" / "part-000099.parquet").write_bytes(b"x"),
+            "is not in its manifest",
+        ),
         (lambda f: (f / "manifest.json").write_text("[1, 2]"), "is not a results manifest"),
         (lambda f: (f / "manifest.json").write_text("{oops"), "is not valid JSON"),
-        (lambda f: (f / "flows.parquet").unlink(), "flows.parquet is missing"),
+        (lambda f: shutil.rmtree(f / "flows.parquet"), "flows.parquet is missing"),
     ],
 )
 def test_replay_and_report_refuse_a_tampered_or_incompatible_folder(

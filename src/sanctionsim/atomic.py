@@ -8,6 +8,9 @@
   A new folder's name is *claimed* first, by creating it empty, so two runs can never both write
   it; the complete folder then replaces the empty one in one rename. A folder with files in it
   is therefore complete; an empty one is being written (or its writer was killed).
+- A *resumable* :class:`AtomicFolder` builds in ``.<name>.tmp-resumable``, a name a later writer
+  can find: if its writer is killed, the claimed empty folder and that temporary folder stay, and
+  :meth:`AtomicFolder.open` with ``resume=True`` reopens them to finish the work.
 
 An error of the file system (no permission, a file where a folder should be, a full disk) is
 raised as an ``OSError`` whose message is one line naming the path and what went wrong.
@@ -26,6 +29,7 @@ from types import TracebackType
 from typing import Self
 
 __all__ = [
+    "RESUMABLE",
     "TMP_MARK",
     "AtomicFolder",
     "atomic_folder",
@@ -33,12 +37,15 @@ __all__ = [
     "fsync_path",
     "is_temporary",
     "make_parents",
+    "resumable_sibling",
     "write_bytes",
     "write_text",
 ]
 
 #: What the name of a temporary folder holds after its target's name: ``.<name>.tmp-<pid>-<hex>``.
 TMP_MARK = ".tmp-"
+#: The suffix of a resumable folder's temporary folder: ``.<name>.tmp-resumable``.
+RESUMABLE = "resumable"
 
 
 def _umask() -> int:
@@ -76,10 +83,13 @@ def make_parents(path: Path, action: str = "create") -> None:
         raise explained(err, action, path) from None
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, sync: bool = True) -> Path:
     """Write ``data`` to ``path`` through a hidden temporary file in the same folder and ``os.replace``.
 
-    The folder is created if needed; the temporary file is removed if anything fails.
+    The folder is created if needed; the temporary file is removed if anything fails. ``sync=False``
+    skips flushing the file to disk before the rename (for files whose checksum is recorded and
+    checked before use, such as a results folder's parts: a file torn by a power cut fails the
+    check instead of being trusted).
 
     Raises:
         OSError: One line naming ``path`` and the reason (no permission, a file in the way, ...).
@@ -96,8 +106,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
@@ -108,9 +119,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return target
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> Path:
+def write_text(path: str | os.PathLike[str], text: str, *, sync: bool = True) -> Path:
     """Write UTF-8 ``text`` (with ``\\n`` line ends) to ``path`` atomically; see :func:`write_bytes`."""
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, text.encode("utf-8"), sync=sync)
 
 
 def fsync_path(path: Path) -> None:
@@ -135,6 +146,11 @@ def _temporary_sibling(target: Path) -> Path:
     return target.with_name(f".{target.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
 
 
+def resumable_sibling(target: Path) -> Path:
+    """The temporary folder a resumable :class:`AtomicFolder` for ``target`` builds in."""
+    return target.with_name(f".{target.name}{TMP_MARK}{RESUMABLE}")
+
+
 class AtomicFolder:
     """A folder written in a hidden temporary sibling and renamed into place when complete.
 
@@ -150,15 +166,20 @@ class AtomicFolder:
         tmp: The temporary folder while open, else ``None``.
     """
 
-    def __init__(self, target: str | os.PathLike[str], *, replace: bool = False) -> None:
+    def __init__(
+        self, target: str | os.PathLike[str], *, replace: bool = False, resumable: bool = False
+    ) -> None:
         """Remember the target; nothing is created until :meth:`open`.
 
         Args:
             target: The folder to create.
             replace: Replace an existing folder (a report's figures) instead of refusing it.
+            resumable: Build in :func:`resumable_sibling`, which a later writer can reopen.
         """
         self.target = Path(target)
         self.replace = replace
+        self.resumable = resumable
+        self.resumed = False
         self.tmp: Path | None = None
         self._claimed = False
         self._done = False
@@ -169,8 +190,18 @@ class AtomicFolder:
             f"Pass another --out, or move or delete that folder."
         )
 
-    def open(self) -> Path:
+    def can_resume(self) -> bool:
+        """Whether a killed writer left this resumable folder to finish: the claimed target is empty
+        and its temporary folder exists."""
+        tmp = resumable_sibling(self.target)
+        return self.resumable and self.target.is_dir() and not any(self.target.iterdir()) and tmp.is_dir()
+
+    def open(self, *, resume: bool = False) -> Path:
         """Claim the target (unless ``replace``), create the temporary folder and return it.
+
+        Args:
+            resume: Reopen what a killed writer left (see :meth:`can_resume`) instead of refusing the
+                claimed target; :attr:`resumed` tells whether it did.
 
         Raises:
             FileExistsError: The target exists (or another writer claimed it) and ``replace`` is false.
@@ -179,6 +210,9 @@ class AtomicFolder:
         """
         if self.tmp is not None or self._done:
             raise RuntimeError(f"AtomicFolder({self.target}) can be opened only once")
+        if resume and self.can_resume():
+            self.tmp, self._claimed, self.resumed = resumable_sibling(self.target), True, True
+            return self.tmp
         if not self.replace and self.target.exists():
             raise self._exists_error()
         make_parents(self.target)
@@ -186,7 +220,12 @@ class AtomicFolder:
             if not self.replace:
                 self.target.mkdir()  # the claim: fails if another writer made it first
                 self._claimed = True
-            tmp = _temporary_sibling(self.target)
+            if self.resumable:
+                tmp = resumable_sibling(self.target)
+                if tmp.exists():  # left by a writer whose claim is gone: start again
+                    shutil.rmtree(tmp)
+            else:
+                tmp = _temporary_sibling(self.target)
             tmp.mkdir()
         except FileExistsError:
             self._release()

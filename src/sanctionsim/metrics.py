@@ -54,6 +54,28 @@ def registry(scope: Scope) -> dict[str, Metric]:
     return {m.name: m for m in schedule_metrics(SCHEDULE, Roles.of(scope))}
 
 
+def catalogue(scope: Scope) -> list[dict[str, Any]]:
+    """Every metric of a scenario as plain data, in table order: what a results manifest records
+    under ``metrics`` so that a results folder describes its own columns (readers need no model).
+
+    Each entry: ``name``, ``quantity`` (the family: ``gdp`` for ``gdp_rus``; else the name),
+    ``actor`` and ``counterpart`` (``""`` outside families), ``unit``, ``description`` (also the
+    readable label, :func:`label`) and ``flow``.
+    """
+    return [
+        {
+            "name": m.name,
+            "quantity": m.quantity,
+            "actor": m.actor,
+            "counterpart": m.counterpart,
+            "unit": m.unit,
+            "description": m.description,
+            "flow": m.flow,
+        }
+        for m in registry(scope).values()
+    ]
+
+
 def metric_names(scope: Scope) -> list[str]:
     """Every metric name of a scenario, in table order."""
     return list(registry(scope))
@@ -94,6 +116,7 @@ __all__ = [
     "REFERENCE_ACTORS",
     "Metric",
     "Roles",
+    "catalogue",
     "declarations",
     "describe",
     "key_metrics",

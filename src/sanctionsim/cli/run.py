@@ -5,25 +5,36 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sanctionsim.analysis.summary import summarize
-from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, print_table, progress_bar
+from sanctionsim.cli.common import (
+    confirm_size,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    print_table,
+    progress_bar,
+)
 from sanctionsim.constants import FIGURE_DPI, FIGURE_FORMATS
 from sanctionsim.experiments.ensemble import replay, simulate
 from sanctionsim.experiments.estimate import LARGE_RUN, estimate
 from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.formatting import format_number
-from sanctionsim.metrics import KEY_METRICS, label
+from sanctionsim.metrics import label
 from sanctionsim.results import load_results
-from sanctionsim.results.store import new_folder_name
+from sanctionsim.results.store import new_folder_name, unfinished_run
+from sanctionsim.results.tables import FULL_RECORD_RUNS, RECORD_MODES, check_record, default_record
 from sanctionsim.scenario import Scenario, load_scenario
 from sanctionsim.scenario.library import find_scenario
 
@@ -31,6 +42,7 @@ RESULTS_ROOT = Path("results")
 #: File formats of ``plot`` (:data:`sanctionsim.constants.FIGURE_FORMATS`).
 FigureFormat = enum.StrEnum("FigureFormat", {fmt: fmt for fmt in FIGURE_FORMATS})
 DEFAULT_FORMAT = FigureFormat(FIGURE_FORMATS[0])
+SUMMARY_COLUMNS = ["metric", "stat", "unit", "p10", "median", "p90"]
 
 
 Runs = Annotated[int | None, typer.Option("--runs", "-n", help="Replicates (default: the scenario's runs).")]
@@ -47,6 +59,18 @@ Root = Annotated[
     typer.Option(
         "--root",
         help="Scenarios folder to look names up in, after ./scenarios and before the packaged library.",
+        show_default=False,
+    ),
+]
+Record = Annotated[
+    str | None,
+    typer.Option(
+        "--record",
+        help=(
+            f"What to keep: {'|'.join(RECORD_MODES)} (full: every flow in float64; flows: every flow in "
+            f"float32; metrics: metrics and events only). Default: full up to {FULL_RECORD_RUNS:,} runs, "
+            "metrics above."
+        ),
         show_default=False,
     ),
 ]
@@ -83,7 +107,10 @@ def run_command(
     seed: Seed = None,
     months: Months = None,
     set_: Sets = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (must not exist).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder (must not exist, or hold a killed run to finish)."),
+    ] = None,
     workers: Workers = None,
     first_replicate: Annotated[
         int,
@@ -94,6 +121,23 @@ def run_command(
         ),
     ] = 0,
     root: Root = None,
+    record: Record = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Finish the run a killed process left at --out, keeping its finished batches "
+            "(running again into the same --out does it too).",
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Replicates per batch (default: balanced, memory-capped)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run the batches on a Dask cluster: its address, tcp://HOST:PORT."),
+    ] = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
@@ -104,15 +148,37 @@ def run_command(
     if first_replicate < 0:
         raise ValueError(f"--first-replicate: got {first_replicate}; expected an integer >= 0")
     layout = Layout.plain(spec.runs, first=first_replicate)
+    mode = default_record(spec.runs) if record is None else check_record(record)
+    if resume and out is None:
+        raise ValueError("--resume: give the folder of the run to finish with --out")
     target = out or default_out(spec.name)
-    if target.exists():
+    unfinished = unfinished_run(target)
+    if resume and unfinished is None:
+        raise ValueError(f"--resume: {target} holds no unfinished run to finish")
+    if target.exists() and unfinished is None:
         raise FileExistsError(f"{target}: results folder exists; pass another --out")
-    confirm_size(estimate(runs=spec.runs, months=spec.months, workers=workers), yes=yes)
-    with progress_bar(f"{spec.name}: {spec.runs} runs", enabled=not json_) as update:
+    confirm_size(estimate(runs=spec.runs, months=spec.months, workers=workers, record=mode), yes=yes)
+    if not json_ and err_console.is_terminal:  # the folder to --resume if the run is killed
+        verb = "finishing" if unfinished is not None else "writing"
+        err_console.print(f"{verb} {target} (record: {mode})", highlight=False, soft_wrap=True)
+    with (
+        _executor(scheduler) as executor,
+        progress_bar(f"{spec.name}: {spec.runs} runs", enabled=not json_) as update,
+    ):
         results = simulate(
-            spec, out=target, workers=workers, progress=update, command=sys.argv, layout=layout
+            spec,
+            out=target,
+            workers=workers,
+            executor=executor,
+            batch_size=batch_size,
+            progress=update,
+            command=sys.argv,
+            record=mode,
+            resume=unfinished is not None,
+            layout=layout,
         )
-    table = summarize(results.metrics, KEY_METRICS, results.actors)
+    table = pd.DataFrame(results.manifest["summary"], columns=SUMMARY_COLUMNS)
+    kept = (results.manifest.get("resumed") or {}).get("batches_kept", 0)
     if json_:
         print_json(
             {
@@ -121,6 +187,8 @@ def run_command(
                 "runs": spec.runs,
                 "seed": spec.seed,
                 "months": spec.months,
+                "record": mode,
+                "batches_kept": kept,
                 "summary": table.set_index("metric").to_dict(orient="index"),
             }
         )
@@ -142,6 +210,47 @@ def run_command(
         )
     print_table(view)
     console.print(f"results: {escape(str(target))}", soft_wrap=True)
+    console.print(f"recorded: {_recorded(mode, record is None)}")
+    if kept:
+        console.print(
+            f"resumed: {kept} finished batches kept, {results.manifest['resumed']['batches_run']} run"
+        )
+
+
+def _recorded(mode: str, default: bool) -> str:
+    """What a run recorded, and why, in a few words."""
+    what = {
+        "full": "metrics, events and every flow (float64)",
+        "flows": "metrics, events and every flow (float32)",
+        "metrics": "metrics and events, no flows",
+    }[mode]
+    if not default:
+        return what
+    if mode == "full":
+        return f"{what}: the default up to {FULL_RECORD_RUNS:,} runs"
+    return f"{what}: the default above {FULL_RECORD_RUNS:,} runs (--record full keeps every flow)"
+
+
+@contextmanager
+def _executor(scheduler: str | None) -> Iterator[Executor | None]:
+    """A Dask cluster's executor for ``--scheduler``, or ``None`` for the local pool.
+
+    Raises:
+        ValueError: When Dask is not installed or the scheduler cannot be reached (one line).
+    """
+    if scheduler is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ValueError("--scheduler needs Dask: pip install 'sanctionsim[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="5s")
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ValueError(f"--scheduler: cannot reach the Dask scheduler at {scheduler}: {err}") from None
+    with client:
+        yield client.get_executor()
 
 
 @handle_errors

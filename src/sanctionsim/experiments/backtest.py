@@ -10,7 +10,7 @@ validates those rows. Rows are dated by the last month their model quantity read
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from sanctionsim.analysis.aggregates import month
 from sanctionsim.analysis.observations import Observations
 from sanctionsim.experiments.calibrate import DISCREPANCY, THRESHOLD, Calibration, Parameter, calibrate
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.experiments.validate import Validation, as_observations, validate
 from sanctionsim.scenario import Scenario
@@ -70,7 +71,7 @@ def backtest(
     workers: int | None = None,
     executor: Executor | None = None,
     out: str | os.PathLike[str] | None = None,
-    progress: Callable[[float, int, str], None] | None = None,
+    progress: ProgressOption = True,
 ) -> Backtest:
     """Calibrate on the rows up to ``cutoff`` (when ``params`` are named) and score the rows after it.
 
@@ -90,7 +91,8 @@ def backtest(
         workers: Local processes (default: CPU count).
         executor: A ``concurrent.futures`` executor for the calibration's design.
         out: Fitted scenario file (default: ``<input>-backtest-<cutoff>.yaml`` beside the input).
-        progress: Called with (steps done, steps, status text): calibration waves, then the forecast.
+        progress: ``True`` (a bar), ``False``, or a callable called with (steps done, steps, status
+            text): calibration waves, then the forecast.
 
     Returns:
         The backtest.
@@ -113,6 +115,7 @@ def backtest(
             "nothing to forecast"
         )
     sc = run_spec(scenario, overrides=overrides, seed=seed).applied
+    progress = reporter(progress, desc=f"backtest of {sc.name}", unit="step")
     after.check(actors=list(sc.config.actors), start=sc.config.start, months=sc.config.months)
     steps = (waves if params else 0) + 1
     fit: Calibration | None = None

@@ -40,6 +40,7 @@ from sanctionsim.experiments.design import evaluate_design
 from sanctionsim.experiments.ensemble import run_batch
 from sanctionsim.experiments.fit import FALLBACK_SHARE, Calibration, Parameter, parse_parameters
 from sanctionsim.experiments.fitted import fitted_path, write_fit
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.experiments.validate import as_observations
 from sanctionsim.scenario import Scenario
@@ -177,7 +178,7 @@ def calibrate(
     executor: Executor | None = None,
     out: str | os.PathLike[str] | None = None,
     write: bool = True,
-    progress: Progress | None = None,
+    progress: ProgressOption = True,
 ) -> Calibration:
     """Fit parameters to the observations dated up to ``until`` by history matching.
 
@@ -197,7 +198,8 @@ def calibrate(
         executor: A ``concurrent.futures`` executor to use instead.
         out: Fitted scenario file (default: ``<input>-fitted.yaml`` beside the input); must not exist.
         write: Write the fitted scenario and the report (``False``: only return the result).
-        progress: Called with (waves done, waves, status text) as the waves run.
+        progress: ``True`` (a bar), ``False``, or a callable called with (waves done, waves, status
+            text) as the waves run.
 
     Returns:
         The calibration, with ``path`` and ``report`` set when written.
@@ -224,6 +226,7 @@ def calibrate(
         raise ValueError("threshold must be positive and discrepancy non-negative")
     obs = as_observations(observations).select(until=until)
     sc = run_spec(scenario, overrides=overrides, seed=seed).applied
+    progress = reporter(progress, desc=f"calibrating {sc.name}", unit="wave")
     cfg = sc.config
     obs.check(actors=list(cfg.actors), start=cfg.start, months=cfg.months)
     if not obs.targets:

@@ -6,7 +6,7 @@ which runs nothing; this module runs the ensembles they are scored on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ import pandas as pd
 
 from sanctionsim.analysis.claims import evaluate_claims, validate_claims
 from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
 from sanctionsim.results import Results
 from sanctionsim.scenario import Scenario
@@ -63,7 +64,7 @@ def check_claims(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressOption = True,
     command: str | Sequence[str] | None = None,
 ) -> ClaimCheck:
     """Run a scenario's ensemble in memory and score its claims.
@@ -76,7 +77,7 @@ def check_claims(
         seed: Seed (default: the scenario's ``seed``).
         overrides: ``a.b.c=value`` overrides, as ``--set``.
         workers: Local processes (default: CPU count); 1 runs in this process.
-        progress: Called with (replicates done, total) after each batch.
+        progress: ``True`` (a bar), ``False``, or a callable called with (replicates done, total).
         command: The command line recorded in the manifest.
 
     Returns:
@@ -86,6 +87,7 @@ def check_claims(
         ValueError: For a bad scenario, option or claim, or a scenario without claims.
     """
     spec = run_spec(scenario, overrides=overrides, runs=runs, seed=seed)
+    progress = reporter(progress, desc=f"{spec.name}: {spec.runs} runs")
     if not spec.config.claims:
         raise ValueError(
             f"{spec.name}: the scenario states no claims (add a 'claims:' list; see docs/claims.md)"
@@ -115,7 +117,9 @@ def reference_probabilities(
     for check in checks:
         months = check.months
         if months not in runs_by_months:
-            runs_by_months[months] = simulate(reference, runs=runs, seed=seed, months=months, workers=workers)
+            runs_by_months[months] = simulate(
+                reference, runs=runs, seed=seed, months=months, workers=workers, progress=False
+            )
         results = runs_by_months[months]
         for claim in check.spec.config.claims:
             try:

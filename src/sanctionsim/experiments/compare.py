@@ -24,6 +24,7 @@ from sanctionsim.analysis.effects import Comparison, check_metrics, folder_names
 from sanctionsim.atomic import atomic_folder
 from sanctionsim.experiments.ensemble import simulate
 from sanctionsim.experiments.layout import Layout
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, load_for_run
 from sanctionsim.results.comparison import write_comparison_file
 
@@ -43,7 +44,7 @@ def compare(
     overrides: Sequence[str] = (),
     out: str | os.PathLike[str] | None = None,
     workers: int | None = None,
-    progress: Progress | None = None,
+    progress: ProgressOption = True,
     command: str | Sequence[str] | None = None,
     layout: Layout | None = None,
     manifest_extra: Mapping[str, Any] | None = None,
@@ -69,7 +70,8 @@ def compare(
             folder as ``out/<name>`` and ``out/comparison.json``. The folder
             appears only when complete. ``None`` keeps everything in memory.
         workers: Local processes per ensemble (default: CPU count).
-        progress: Called with (replicates done, total) over all scenarios.
+        progress: ``True`` (a bar), ``False``, or a callable called with (replicates done, total)
+            over all scenarios.
         command: The command line recorded in the manifests.
         layout: The rows every scenario runs (a sweep's design; default: a plain ensemble). With a
             layout, ``runs`` is its number of rows.
@@ -89,6 +91,7 @@ def compare(
     if not others:
         raise ValueError("compare needs a base scenario and at least one other scenario")
     loaded = [load_for_run(s, overrides=overrides) for s in (base, *others)]
+    progress = reporter(progress, desc=f"{loaded[0].name} and {len(loaded) - 1} other(s)")
     first = loaded[0].config
     horizons = {sc.name: sc.config.months for sc in loaded}
     if months is None and len(set(horizons.values())) > 1:

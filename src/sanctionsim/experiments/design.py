@@ -33,7 +33,7 @@ def _answer_chunk(
     quantities: tuple[Quantity, ...],
 ) -> np.ndarray:
     """Run one chunk of design rows and return each quantity per row, shape (rows, quantities)."""
-    metrics = run_batch(config, seed, rows, streams=streams, design=design)[0]
+    metrics = run_batch(config, seed, rows, streams=streams, design=design, record_flows=False)[0]
     if not quantities:
         return np.empty((len(rows), 0))
     return np.stack([q.evaluate(metrics) for q in quantities], axis=1)

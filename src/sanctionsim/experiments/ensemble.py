@@ -1,18 +1,22 @@
 """Monte Carlo ensembles: run a scenario for many replicates, batch by batch.
 
-Replicates are split into batches; each batch is one vectorised
-``SanctionsModel``. Batches run in a local process pool by default, or on any
-``concurrent.futures`` executor (``dask.distributed.Client.get_executor()`` for
-a cluster), and stream to a results folder in replicate order, so memory stays
-flat and the folder is the same whatever the executor.
+Replicates are split into batches; each batch is one vectorised ``SanctionsModel``. Batches run
+in a local process pool by default, or on any ``concurrent.futures`` executor
+(``dask.distributed.Client.get_executor()`` for a cluster), through one path
+(:mod:`sanctionsim.experiments.parts`): each worker receives the run's plan once, and returns each
+batch as Parquet bytes and per-replicate outcomes. This process writes each batch to its own file
+of the results folder as it arrives, so memory stays flat whatever the number of runs, and the
+folder is the same whatever the executor. The terminal summary is made from the streamed outcomes.
+A killed run is finished by running it again into the same folder (``resume``).
 
 A run's rows are laid out by a :class:`~sanctionsim.experiments.layout.Layout`: a plain ensemble, or
 a design of points x replicates on common random streams (``sanctionsim sweep``). Every batch also
-returns the parameters each replicate ran with, which the results folder keeps as ``inputs.parquet``.
+records the parameters each replicate ran with, which the results folder keeps as ``inputs``.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import sys
@@ -23,20 +27,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from sanctionsim.experiments.executor import run_tasks
+from sanctionsim.analysis.summary import summarize_outcomes
+from sanctionsim.experiments.executor import stream_tasks
 from sanctionsim.experiments.inputs import inputs_frame
 from sanctionsim.experiments.layout import Layout
+from sanctionsim.experiments.parts import Part, RunPlan, run_part
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, run_spec
+from sanctionsim.metrics import catalogue, describe, key_metrics
 from sanctionsim.model import SanctionsModel
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results
-from sanctionsim.results.store import INPUT_FIELDS, MANIFEST_NAME
+from sanctionsim.results.store import MANIFEST_NAME, TABLES, unfinished_run
+from sanctionsim.results.tables import check_record, default_record, read_parquet_bytes, to_pandas
 from sanctionsim.scenario import Scenario
 from sanctionsim.scenario.loader import compute_config_hash, config_from_data
 from sanctionsim.scenario.schema import ScenarioConfig
 
 #: Most replicate-months held in memory by one batch.
-MAX_BATCH_CELLS = 24_000
+MAX_BATCH_CELLS = 20_000
 
 Progress = Callable[[int, int], None]
 #: (metrics, flows, events, inputs) of one batch.
@@ -51,12 +61,14 @@ def run_batch(
     *,
     streams: Sequence[int] | None = None,
     design: Mapping[str, Sequence[float]] | None = None,
+    record_flows: bool = True,
 ) -> Tables:
-    """Simulate one batch of replicates and return its (metrics, flows, events, inputs) tables.
+    """Simulate one batch of replicates and return its (metrics, flows, events, inputs) tables as pandas.
 
-    A plain function of plain data, so that any executor can run it in another process.
-    ``streams`` and ``design`` are as in :class:`~sanctionsim.model.SanctionsModel`; ``inputs`` holds
-    each replicate's stream and the parameters that vary (:func:`~.inputs.inputs_frame`).
+    A plain function of plain data, so that any executor can run it in another process; ensembles
+    run :func:`~sanctionsim.experiments.parts.run_part` instead, which returns Parquet bytes.
+    ``streams``, ``design`` and ``record_flows`` are as in :class:`~sanctionsim.model.SanctionsModel`;
+    ``inputs`` holds each replicate's stream and the parameters that vary (:func:`~.inputs.inputs_frame`).
     """
     model = SanctionsModel(
         config=ScenarioConfig.model_validate(config),
@@ -65,6 +77,7 @@ def run_batch(
         streams=streams,
         design=design,
         keep_ledger=keep_ledger,
+        record_flows=record_flows,
     )
     inputs = inputs_frame(model, design=design or ())
     model.run()
@@ -82,48 +95,6 @@ def batches(runs: int, months: int, *, workers: int, batch_size: int | None = No
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     return [range(a, min(a + batch_size, runs)) for a in range(0, runs, batch_size)]
-
-
-def _rows(
-    model: Callable[..., Tables],
-    config: dict[str, Any],
-    seed: int,
-    ids: list[int],
-    streams: list[int],
-    design: dict[str, list[float]] | None,
-) -> Tables:
-    """One batch of a layout's rows (``run_tasks`` passes arguments by position)."""
-    return model(config, seed, ids, streams=streams, design=design)
-
-
-def _finite(stream: Iterator[Tables]) -> Iterator[Tables]:
-    """Refuse a batch with a value that is not a finite number (NaN or infinite), before it is written.
-
-    Raises:
-        ValueError: Naming the first such metric (or flow column), replicate and month.
-    """
-    for tables in stream:
-        for label, frame in zip(("metric", "flow column"), tables[:2], strict=True):
-            numeric = frame.select_dtypes("number").drop(columns=["replicate", "month"], errors="ignore")
-            values = numeric.to_numpy(dtype=np.float64)
-            bad = ~np.isfinite(values)
-            if bad.any():
-                row, col = (int(i[0]) for i in np.nonzero(bad))
-                raise ValueError(
-                    f"the run produced a value that is not a finite number ({label} {numeric.columns[col]} "
-                    f"= {values[row, col]} in replicate {frame['replicate'].iloc[row]}, month "
-                    f"{frame['month'].iloc[row]}); a parameter or an event drives the model out of range, "
-                    "so nothing is written"
-                )
-        yield tables
-
-
-def _named_errors(stream: Iterator[Tables], path: Path) -> Iterator[Tables]:
-    """Prefix a run-time scenario error (an event driving a value out of range) with the file."""
-    try:
-        yield from stream
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
 
 
 def _spec_of(
@@ -161,6 +132,7 @@ def manifest_of(
     manifest["overrides"] = list(spec.overrides)
     manifest["batch_size"] = batch_size
     manifest["layout"] = (layout or Layout.plain(spec.runs)).describe()
+    manifest["metrics"] = catalogue(cfg)  # the folder describes its own columns
     return manifest
 
 
@@ -175,11 +147,13 @@ def simulate(
     workers: int | None = None,
     executor: Executor | None = None,
     batch_size: int | None = None,
-    progress: Progress | None = None,
+    progress: ProgressOption = True,
     command: str | Sequence[str] | None = None,
+    record: str | None = None,
+    resume: bool | None = None,
     layout: Layout | None = None,
     manifest_extra: Mapping[str, Any] | None = None,
-    model: Callable[..., Tables] = run_batch,
+    model: Callable[..., Tables] | None = None,
 ) -> Results:
     """Run a scenario as a Monte Carlo ensemble, or a design (``layout``).
 
@@ -190,71 +164,152 @@ def simulate(
         seed: Seed (default: the scenario's ``seed``).
         months: Horizon (default: the scenario's ``months``).
         overrides: ``a.b.c=value`` overrides, as ``--set`` on the command line.
-        out: Results folder to write; must not exist. ``None`` keeps results in memory.
+        out: Results folder to write; must not exist (unless a killed run of the same ensemble left
+            it to finish). ``None`` keeps results in memory.
         workers: Local processes (default: CPU count); 1 runs in this process.
         executor: A ``concurrent.futures`` executor to use instead (e.g. Dask's).
-        batch_size: Replicates per batch (default: balanced over workers, memory-capped).
-        progress: Called with (replicates done, total) after each batch.
+        batch_size: Replicates per batch (default: balanced over workers, memory-capped; a resumed
+            run keeps the batches it started with).
+        progress: ``True`` (a progress bar where someone watches), ``False``, or a callable called
+            with (replicates done, total) after each batch (:mod:`~sanctionsim.experiments.progress`).
         command: The command line recorded in the manifest.
+        record: ``full``, ``flows`` or ``metrics`` (default: ``full`` up to
+            :data:`~sanctionsim.results.tables.FULL_RECORD_RUNS` runs, ``metrics`` above; see
+            :mod:`sanctionsim.results.tables`).
+        resume: Finish the unfinished run a killed process left at ``out``, keeping its verified
+            batches: ``None`` (default) does it when there is one, ``True`` requires one.
         layout: The rows to run (default: a plain ensemble of ``runs`` replicates); it must have
             ``runs`` rows.
         manifest_extra: More entries for the manifest (a sweep records its design).
-        model: The batch function, with :func:`run_batch`'s signature (tests plug in other models).
+        model: A batch function with :func:`run_batch`'s signature to run instead of the model
+            (tests plug in closed-form models).
 
     Returns:
-        The results, with ``path`` set when written to ``out``.
+        The results, with ``path`` set when written to ``out`` (tables read when first used). The
+        manifest's ``summary`` holds the median and 10-90% band of the key metrics' outcomes.
 
     Raises:
         ScenarioError: For a bad scenario file, override or option.
-        ValueError: For a bad event path or condition, or options given beside a :class:`RunSpec`.
+        ValueError: For a bad event path or condition, options given beside a :class:`RunSpec`, a bad
+            ``record``, or ``resume=True`` with nothing to resume.
     """
     spec = _spec_of(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
+    progress = reporter(progress, desc=f"{spec.name}: {spec.runs} runs")
     workers = os.cpu_count() or 1 if workers is None else workers
     layout = layout or Layout.plain(spec.runs)
     layout.check_rows(spec.runs)
+    record = default_record(spec.runs) if record is None else check_record(record)
+    unfinished = unfinished_run(Path(out)) if out is not None and resume is not False else None
+    if resume and unfinished is None:
+        raise ValueError(f"--resume: {out} holds no unfinished run to finish")
+    if unfinished is not None and batch_size is None and isinstance(unfinished.get("batch_size"), int):
+        batch_size = unfinished["batch_size"]  # the batches the killed run started with
     parts = batches(spec.runs, spec.months, workers=workers, batch_size=batch_size)
     manifest = manifest_of(spec, command=command, batch_size=len(parts[0]), layout=layout)
     manifest.update(manifest_extra or {})
-    config = spec.config.model_dump(mode="json")
-    tasks = [(model, config, spec.seed, layout.ids(p), layout.streams(p), layout.design(p)) for p in parts]
-    done = 0
-    stream = _named_errors(
-        _finite(run_tasks(_rows, tasks, executor=executor, workers=workers)), spec.scenario.path
+    manifest["record"] = record
+    names = _summary_metrics(spec)
+    plan = RunPlan(
+        config=spec.config.model_dump(mode="json"),
+        config_hash=spec.config_hash,
+        seed=spec.seed,
+        record=record,
+        outcomes=tuple((name, describe(name, spec.config).flow) for name in names),
+        layout=layout,
+        model=model,
     )
-
-    def pointed(part: range, tables: Tables) -> Tables:
-        metrics, flows, events, inputs = tables
-        return (
-            metrics,
-            flows,
-            events,
-            inputs.assign(point=layout.point(part).astype("int32"))[_input_order(inputs)],
-        )
-
+    tasks = [(i, p.start, p.stop) for i, p in enumerate(parts)]
     if out is None:
-        collected: list[Tables] = []
-        for part, tables in zip(parts, stream, strict=True):
-            collected.append(pointed(part, tables))
-            done += len(part)
-            if progress:
-                progress(done, spec.runs)
-        metrics, flows, events, inputs = (
-            pd.concat([t[i] for t in collected], ignore_index=True) for i in range(4)
-        )
-        return Results(metrics=metrics, flows=flows, events=events, manifest=manifest, inputs=inputs)
-    with ResultsWriter(Path(out), manifest=manifest) as writer:
-        for part, tables in zip(parts, stream, strict=True):
-            writer.write_batch(*pointed(part, tables))
-            done += len(part)
-            if progress:
-                progress(done, spec.runs)
-    return load_results(Path(out))
+        found: dict[int, Part] = {}
+        for _, part in _stream(plan, tasks, spec, executor=executor, workers=workers, progress=progress):
+            found[part.index] = part
+        ordered = [found[i] for i in sorted(found)]
+        manifest["summary"] = _summary(spec, names, [p.outcomes for p in ordered])
+        tables = {
+            t: to_pandas(pa.concat_tables([read_parquet_bytes(p.files[t]) for p in ordered])) for t in TABLES
+        }
+        return Results(**tables, manifest=manifest, path=None)
+    with ResultsWriter(Path(out), manifest=manifest, resume=unfinished is not None) as writer:
+        kept = writer.kept
+        outcomes = {i: _npy_load(writer.progress_file(_outcomes_name(i))) for i in kept}
+        remaining = [t for t in tasks if t[0] not in kept]
+        done = sum(r.stop - r.start for r in kept.values())
+        if progress:
+            progress(done, spec.runs)
+        for _, part in _stream(
+            plan, remaining, spec, executor=executor, workers=workers, progress=progress, done=done
+        ):
+            writer.write_part(
+                part.index,
+                part.files,
+                start=part.start,
+                stop=part.stop,
+                rows=part.rows,
+                extra={_outcomes_name(part.index): _npy_bytes(part.outcomes)},
+            )
+            outcomes[part.index] = part.outcomes
+        writer.manifest["summary"] = _summary(spec, names, [outcomes[i] for i in sorted(outcomes)])
+        if writer.resumed:
+            writer.manifest["resumed"] = {"batches_kept": len(kept), "batches_run": len(remaining)}
+    # every part was checksummed as it was written (kept ones when the writer reopened them)
+    return Results(manifest=writer.manifest, path=Path(out))
 
 
-def _input_order(inputs: pd.DataFrame) -> list[str]:
-    """Columns of ``inputs.parquet``: replicate, point, stream, then the parameters."""
-    keys = [f.name for f in INPUT_FIELDS]
-    return keys + [c for c in inputs.columns if c not in keys]
+def _summary_metrics(spec: RunSpec) -> list[str]:
+    """The key metrics of the scenario that its schedule records (the terminal summary's)."""
+    names = []
+    for name in key_metrics(spec.config):
+        try:
+            describe(name, spec.config)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+def _summary(spec: RunSpec, names: list[str], outcomes: list[np.ndarray]) -> list[dict[str, Any]]:
+    """The summary rows (metric, stat, unit, p10, median, p90) of streamed outcomes."""
+    values = np.concatenate(outcomes, axis=0) if outcomes else np.zeros((0, len(names)))
+    table = summarize_outcomes({n: values[:, j] for j, n in enumerate(names)}, spec.config)
+    return [
+        {str(k): (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+        for row in table.to_dict(orient="records")
+    ]
+
+
+def _stream(
+    plan: RunPlan,
+    tasks: list[tuple[int, int, int]],
+    spec: RunSpec,
+    *,
+    executor: Executor | None,
+    workers: int,
+    progress: Progress | None,
+    done: int = 0,
+) -> Iterator[tuple[int, Part]]:
+    """The finished batches as they arrive, with progress; run-time errors name the scenario file."""
+    try:
+        for index, part in stream_tasks(run_part, tasks, executor=executor, workers=workers, shared=plan):
+            done += part.stop - part.start
+            yield index, part
+            if progress:
+                progress(done, spec.runs)
+    except ValueError as err:
+        raise ValueError(f"{spec.scenario.path}: {err}") from None
+
+
+def _outcomes_name(index: int) -> str:
+    return f"outcomes-{index:06d}.npy"
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _npy_load(data: bytes) -> np.ndarray:
+    return np.asarray(np.load(io.BytesIO(data), allow_pickle=False))
 
 
 def spec_from_manifest(manifest: dict[str, Any], *, source: str) -> RunSpec:
@@ -314,6 +369,8 @@ def replay(
         workers=workers,
         progress=progress,
         batch_size=manifest.get("batch_size"),
+        record=manifest.get("record", "full"),
+        resume=False,
         layout=layout,
         manifest_extra=extra,
     )

@@ -28,17 +28,20 @@ __all__ = [
 #: Replicate-months above which the command line asks for ``--yes`` (the demo runs 7,200; this is
 #: about a minute of one core and 1.3 GB of results).
 LARGE_RUN = 1_000_000
-#: Seconds of one core per replicate-month, in batches of hundreds of replicates (measured 47-71 µs).
-SECONDS_PER_REPLICATE_MONTH = 7.0e-5
-#: Resident memory of a process that has imported sanctionsim and its libraries (measured 158 MB).
-WORKER_BASE_BYTES = 160e6
-#: Peak memory a batch adds per replicate-month it holds (measured 9.5 kB: 230 MB for 666 x 36).
-WORKER_BYTES_PER_REPLICATE_MONTH = 9.6e3
+#: Seconds of one core per replicate-month, in batches of hundreds of replicates, results written
+#: (measured 37 µs: 10,000 runs of 36 months in 13.2 s on one core).
+SECONDS_PER_REPLICATE_MONTH = 4.0e-5
+#: Resident memory of a process that has imported sanctionsim and its libraries, numba's compiled
+#: kernels loaded (measured 265-350 MB).
+WORKER_BASE_BYTES = 300e6
+#: Peak memory a batch adds per replicate-month it holds (measured 3-7 kB: 33-110 MB for 12,000).
+WORKER_BYTES_PER_REPLICATE_MONTH = 7.0e3
 #: Memory per replicate-month of results held in memory (``check``, ``simulate(out=None)``): the
 #: tables (measured 3.6 kB), twice while the batches are joined.
 HELD_BYTES_PER_REPLICATE_MONTH = 2 * 3.6e3
-#: Bytes on disk per replicate-month of a results folder (measured 1.27 kB, Parquet).
-DISK_BYTES_PER_REPLICATE_MONTH = 1.3e3
+#: Bytes on disk per replicate-month of a results folder, by what is recorded (measured, Parquet with
+#: zstd, the baseline: every flow in float64, in float32, or metrics and events only).
+DISK_BYTES_PER_REPLICATE_MONTH: dict[str, float] = {"full": 1.15e3, "flows": 0.85e3, "metrics": 0.57e3}
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ def estimate(
     scenarios: int = 1,
     workers: int | None = None,
     in_memory: bool = False,
+    record: str = "full",
 ) -> Estimate:
     """Estimate an ensemble's cost from the measured per-replicate-month costs.
 
@@ -92,6 +96,7 @@ def estimate(
         scenarios: Scenarios run one after the other with these options (a comparison).
         workers: Local processes (default: CPU count).
         in_memory: Whether the results are held in memory rather than written.
+        record: What is recorded (``full``, ``flows`` or ``metrics``), for the disk.
     """
     cells = runs * months * scenarios
     workers = workers or os.cpu_count() or 1
@@ -104,7 +109,11 @@ def estimate(
         memory += processes * WORKER_BASE_BYTES
     if in_memory:
         memory += runs * months * HELD_BYTES_PER_REPLICATE_MONTH
-    disk = 0.0 if in_memory else cells * DISK_BYTES_PER_REPLICATE_MONTH
+    disk = (
+        0.0
+        if in_memory
+        else cells * DISK_BYTES_PER_REPLICATE_MONTH.get(record, max(DISK_BYTES_PER_REPLICATE_MONTH.values()))
+    )
     return Estimate(
         replicate_months=cells, processes=processes, seconds=seconds, memory_bytes=memory, disk_bytes=disk
     )

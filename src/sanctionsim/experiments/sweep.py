@@ -26,9 +26,10 @@ from pydantic import ValidationError
 from sanctionsim.analysis.effects import Comparison
 from sanctionsim.experiments.calibrate import check_parameters
 from sanctionsim.experiments.compare import compare
-from sanctionsim.experiments.ensemble import Progress, Tables, run_batch, simulate, spec_from_manifest
+from sanctionsim.experiments.ensemble import Tables, simulate, spec_from_manifest
 from sanctionsim.experiments.fit import Parameter
 from sanctionsim.experiments.layout import Layout
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.sampling import Design, is_design_file, make_design, read_design
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, load_for_run
 from sanctionsim.model.pars import Pars
@@ -146,7 +147,7 @@ def sweep(
     workers: int | None = None,
     executor: Executor | None = None,
     batch_size: int | None = None,
-    progress: Progress | None = None,
+    progress: ProgressOption = True,
     command: str | Sequence[str] | None = None,
     model: Callable[..., Tables] | None = None,
     before_run: Callable[[int, int, int], None] | None = None,
@@ -175,7 +176,7 @@ def sweep(
         workers: Local processes (default: CPU count).
         executor: A ``concurrent.futures`` executor to use instead.
         batch_size: Rows per batch (default: balanced over workers, memory-capped).
-        progress: Called with (rows done, rows).
+        progress: ``True`` (a bar), ``False``, or a callable called with (rows done, rows).
         command: The command line recorded in the manifest.
         model: A batch function with :func:`~sanctionsim.experiments.ensemble.run_batch`'s signature
             to run instead of sanctionsim's model (tests plug in closed-form models); its parameter
@@ -197,6 +198,7 @@ def sweep(
     if model is not None and (policies or levers):
         raise ValueError("a sweep with another model runs one scenario: drop policies and levers")
     base = load_for_run(scenario, overrides=overrides)
+    progress = reporter(progress, desc=f"sweep of {base.name}")
     seed = base.config.seed if seed is None else seed
     if is_design_file(design):
         if params or uncertainties:
@@ -241,7 +243,7 @@ def sweep(
         command=command,
         layout=layout,
         manifest_extra=extra,
-        model=model or run_batch,
+        model=model,
     )
 
 

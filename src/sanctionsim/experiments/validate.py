@@ -9,7 +9,7 @@ replicate's value of every observation, for the figure (:mod:`sanctionsim.plotti
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from sanctionsim.analysis.aggregates import month
 from sanctionsim.analysis.observations import Observations, load_observations, summary_fields
 from sanctionsim.analysis.scoring import jsonable, score_targets, summarize_scores
 from sanctionsim.experiments.ensemble import simulate
+from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.scenario import Scenario
 
@@ -87,7 +88,7 @@ def validate(
     until: str | None = None,
     after: str | None = None,
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressOption = True,
 ) -> Validation:
     """Run a scenario's ensemble and score it against observations.
 
@@ -100,7 +101,7 @@ def validate(
         until: Score only rows dated up to this month (``YYYY-MM``).
         after: Score only rows dated after this month (``YYYY-MM``).
         workers: Local processes (default: CPU count); 1 runs in this process.
-        progress: Called with (replicates done, total) after each batch.
+        progress: ``True`` (a bar), ``False``, or a callable called with (replicates done, total).
 
     Returns:
         The scored validation.
@@ -111,6 +112,7 @@ def validate(
     """
     obs = as_observations(observations).select(until=until, after=after)
     sc = run_spec(scenario, overrides=overrides, runs=runs, seed=seed).applied
+    progress = reporter(progress, desc=f"{sc.name}: {sc.config.runs} runs")
     cfg = sc.config
     obs.check(actors=list(cfg.actors), start=cfg.start, months=cfg.months)
     if not obs.targets:

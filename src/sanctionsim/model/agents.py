@@ -54,6 +54,9 @@ class Actor(mesa.Agent):
         self.code = code
         self.index = index
         self.name = name
+        # the month's route weights, for the inputs they were computed from (a month's detection
+        # probability is a new array each month; parameters change only between the steps that ask)
+        self._route_memo: tuple[Array, RoutePars, RouteChoicePars, Array] | None = None
 
     def __repr__(self) -> str:
         return f"Actor({self.code!r}, R={self.world.n_replicates})"
@@ -183,11 +186,16 @@ class Actor(mesa.Agent):
         Utility is minus the expected cost share: cost + markup + ``risk_aversion`` x the share
         expected to be seized at last month's detection probability, over the logit ``scale``.
         """
+        memo = self._route_memo
+        if memo is not None and memo[0] is detect_prob and memo[1] is routes and memo[2] is route_choice:
+            return memo[3]  # asked again this month (legality, then shipping of goods and cash)
         seized = channels.seized_share(detect_prob, routes)
         cost = routes.cost + routes.markup
         util = -(cost + route_choice.risk_aversion[:, None] * seized) / route_choice.scale[:, None]
         expu = np.exp(util - util.max(axis=1, keepdims=True))
         expu[:, 0] = 0.0
+        expu.flags.writeable = False
+        self._route_memo = (detect_prob, routes, route_choice, expu)
         return expu
 
     # ------------------------------------------------------ third party, bloc

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sanctionsim.constants import EPS
+from sanctionsim.model import kernels
 from sanctionsim.model.pars import RoutePars
 from sanctionsim.model.streams import Streams
 from sanctionsim.model.structure import RouteSet, Structure
@@ -55,22 +56,25 @@ def allocate(
 
     Returns:
         Quantities and values shipped, each (R, Cs) over the route set's combos.
+
+    Each round gives every combo its sender's weight for its route (zero where the route is full),
+    splits the pair-good's wanted value by those weights, fills each route up to its capacity, and
+    offers what did not fit to the next round; compiled in :func:`sanctionsim.model.kernels.allocate`.
     """
-    k, pos = rs.route, rs.pos
-    unit_price = price[:, pos]
     room = EPS * np.maximum(np.nan_to_num(routes.capacity, posinf=1.0), 1.0)
-    wanted = qty[:, pos] * unit_price  # value of each combo's pair-good
-    shipped_val = np.zeros_like(wanted)
-    for _ in range(2):
-        weight = weights * (cap > room)[:, None, :]
-        w = weight[:, rs.src, k]  # each combo's weight: its sender's, for its route
-        val = wanted * w / np.maximum(rs.by_pgs(w)[:, pos], EPS)
-        fill = np.minimum(1.0, cap / np.maximum(rs.by_route(val), EPS))
-        placed = val * fill[:, k]
-        shipped_val += placed
-        cap = np.maximum(cap - rs.by_route(placed), 0.0)
-        wanted = rs.by_pgs(val - placed)[:, pos]
-    return shipped_val / np.maximum(unit_price, EPS), shipped_val
+    return kernels.allocate(
+        np.ascontiguousarray(qty, dtype=np.float64),
+        np.ascontiguousarray(price, dtype=np.float64),
+        np.ascontiguousarray(weights, dtype=np.float64),
+        np.ascontiguousarray(cap, dtype=np.float64),
+        room,
+        rs.src,
+        rs.route,
+        rs.pos,
+        rs.pg_members,
+        rs.by_route.starts,
+        rs.by_route.groups,
+    )
 
 
 def interdicted_share(

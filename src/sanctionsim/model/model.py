@@ -43,6 +43,7 @@ class SanctionsModel(mesa.Model):
         design: Per-replicate parameter values, ``{path: array of len(replicates)}``, applied after
             the scenario's uncertainties are drawn (paths as in ``uncertainties``).
         keep_ledger: Keep every month's postings to the ledger for conservation checks.
+        record_flows: Keep every month's flows for the flows table (off: metrics and events only).
         schedule: The processes of one month, in order (default :data:`~sanctionsim.model.schedule.SCHEDULE`).
 
     Raises:
@@ -58,6 +59,7 @@ class SanctionsModel(mesa.Model):
         streams: Sequence[int] | None = None,
         design: Mapping[str, Sequence[float] | np.ndarray] | None = None,
         keep_ledger: bool = False,
+        record_flows: bool = True,
         schedule: Sequence[type[Process]] = SCHEDULE,
     ) -> None:
         seed = config.seed if seed is None else seed
@@ -95,7 +97,7 @@ class SanctionsModel(mesa.Model):
             p.bind()
         for p in self.processes:
             p.start()
-        self.recorder = Recorder(world=self.world, processes=self.processes)
+        self.recorder = Recorder(world=self.world, processes=self.processes, flows=record_flows)
         self.month = 0  # months simulated so far
 
     @property

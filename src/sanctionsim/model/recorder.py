@@ -21,10 +21,12 @@ class Recorder:
     Args:
         world: The batch's world.
         processes: The schedule's processes, whose results it records in schedule order.
+        flows: Keep each month's flows (off when only metrics are recorded).
     """
 
-    def __init__(self, *, world: World, processes: Sequence[Process]) -> None:
+    def __init__(self, *, world: World, processes: Sequence[Process], flows: bool = True) -> None:
         self.world = world
+        self.keep_flows = flows
         self.results: list[tuple[Process, Result]] = [(p, res) for p in processes for res in p.results]
         self.names = [m.name for _, res in self.results for m in res.metrics(world.roles)]
         if self.names != world.metric_names:
@@ -37,6 +39,8 @@ class Recorder:
         row = np.concatenate([res.columns(res.evaluate(p, m)) for p, res in self.results], axis=1)
         self.world.last_metrics = {name: row[:, k] for k, name in enumerate(self.names)}
         self.rows.append(row)
+        if not self.keep_flows:
+            return
         f = m.flows
         nz_r, nz_c = np.nonzero(f.shipped > 0)
         vals = np.stack(
@@ -44,6 +48,47 @@ class Recorder:
             axis=1,
         )
         self.flow_parts.append((m.t, nz_r, nz_c, vals))
+
+    # ----------------------------------------------------------------- arrays
+    def metric_values(self) -> np.ndarray:
+        """Every metric of every month, (R, T, M)."""
+        if not self.rows:
+            return np.zeros((self.world.n_replicates, 0, len(self.names)))
+        return np.stack(self.rows, axis=1)
+
+    def flow_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The flows with something shipped, replicate by replicate, month by month, combo by combo:
+        global replicate, month, combo (indices into the structure's combos), and (rows, 4) values
+        shipped, delivered, interdicted, value."""
+        w = self.world
+        if not self.flow_parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, np.zeros((0, 4))
+        combo = np.concatenate([c for _, _, c, _ in self.flow_parts])
+        vals = np.concatenate([v for _, _, _, v in self.flow_parts])
+        reps = np.concatenate([w.replicates[r] for _, r, _, _ in self.flow_parts])
+        month = np.concatenate([np.full(len(r), t) for t, r, _, _ in self.flow_parts])
+        order = np.lexsort((month, reps))  # stable: within a replicate and month, combo order
+        return reps[order], month[order], combo[order], vals[order]
+
+    def event_rows(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str, str]], np.ndarray]:
+        """Each (replicate, event firing), replicate by replicate, month by month: global replicate,
+        month, the distinct (event, kind, detail) entries and each row's index into them."""
+        w = self.world
+        entries: dict[tuple[str, str, str], int] = {}
+        reps, months, which = [], [], []
+        for t, mask, name, kind, detail in w.log.entries:
+            entry = entries.setdefault((name, kind, detail), len(entries))
+            fired = w.replicates[mask]
+            reps.append(fired)
+            months.append(np.full(len(fired), t))
+            which.append(np.full(len(fired), entry))
+        if not reps:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, [], empty
+        rep, month, codes = (np.concatenate(x).astype(np.int64) for x in (reps, months, which))
+        order = np.lexsort((month, rep))
+        return rep[order], month[order], list(entries), codes[order]
 
     # ----------------------------------------------------------------- tables
     def _dates(self, months: int) -> pd.DatetimeIndex:

@@ -92,7 +92,8 @@ class WarState(State):
 @dataclass
 class CapacityState(State):
     """Production capacity built on top of the base (R, N, G), and investments still being built
-    (R, L, N, G): slot ``t % L`` comes into production in month ``t``."""
+    (L, R, N, G): slot ``t % L`` comes into production in month ``t`` (slots first, so a month's
+    slot is one contiguous block)."""
 
     built: Array
     pipeline: Array

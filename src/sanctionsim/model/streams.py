@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sanctionsim.model import kernels
+
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -64,11 +66,7 @@ class Streams:
         """Return uniforms in (0, 1) of shape (R, n) for ``process`` at ``month``."""
         if not 0 < n <= _SLOTS_PER_MONTH:
             raise ValueError(f"a process reads 1..{_SLOTS_PER_MONTH} numbers a month, asked {n}")
-        counter = np.uint64(month * _SLOTS_PER_MONTH + 1) + np.arange(n, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            x = self.key(process)[:, None] + counter[None, :] * _GAMMA
-        bits = _mix(x) >> np.uint64(11)
-        return (bits.astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+        return kernels.splitmix_uniform(self.key(process), month * _SLOTS_PER_MONTH + 1, n)
 
     def normal(self, process: str, month: int, n: int) -> np.ndarray:
         """Return standard normals of shape (R, n) by Box-Muller (2n uniforms)."""

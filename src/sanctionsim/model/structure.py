@@ -11,16 +11,41 @@ from __future__ import annotations
 import numpy as np
 
 from sanctionsim.goods import CASH, GOOD_INDEX, GOOD_NAMES, GOODS
+from sanctionsim.model import kernels
 from sanctionsim.scenario.schema import ScenarioConfig
 
 OPEN = "open"
 
 
 def rowsum(x: np.ndarray) -> np.ndarray:
-    """Sum each row in sequence: unlike ``x.sum(axis=1)``, the same whatever the number of rows."""
-    if x.shape[1] == 0:
-        return np.zeros(x.shape[0])
-    return np.add.reduceat(x, [0], axis=1)[:, 0]
+    """Sum each row as ``np.add.reduceat(x, [0], axis=1)`` does: unlike ``x.sum(axis=1)``, the same
+    whatever the number of rows."""
+    return kernels.select_sum(np.asarray(x, dtype=np.float64), np.arange(x.shape[1]))
+
+
+def lastsum(x: np.ndarray) -> np.ndarray:
+    """``x.sum(axis=-1)``, the same numbers (numpy's pairwise order), without numpy's cost per row
+    when the last axis is short (goods, actors)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if x.size == 0:
+        return x.sum(axis=-1)
+    return kernels.last_axis_sum(x.reshape(-1, x.shape[-1])).reshape(x.shape[:-1])
+
+
+def colsum(x: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``rowsum(x[:, columns])`` without the copy: the sum of the given columns of each row, (R,)."""
+    return kernels.select_sum(np.asarray(x, dtype=np.float64), columns)
+
+
+def columns(mask: np.ndarray) -> slice | np.ndarray:
+    """The columns a boolean mask selects: a slice when they are contiguous (indexing with it gives a
+    view, not a copy), else their indices."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return slice(0, 0)
+    if idx[-1] - idx[0] + 1 == len(idx):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 class GroupSum:
@@ -37,13 +62,19 @@ class GroupSum:
     def __init__(self, index: np.ndarray, size: int) -> None:
         order = np.argsort(index, kind="stable")
         groups, starts = np.unique(index[order], return_index=True)
-        self.order = None if np.array_equal(order, np.arange(len(order))) else order  # None: already sorted
-        self.groups, self.starts, self.size = groups, starts, size
+        self.sorted = np.array_equal(order, np.arange(len(order)))
+        self.order = order.astype(np.int64)  # columns in group order (compiled kernels take it always)
+        self.groups, self.starts, self.size = groups.astype(np.int64), starts.astype(np.int64), size
+        widest = int(np.diff(np.r_[starts, len(index)]).max()) if len(index) else 0
+        # groups of at most 8 columns: a compiled loop without branches (numpy's order: in sequence)
+        self.members = kernels.padded_members(index, size) if 0 < widest <= 8 else None
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
+        if self.members is not None:
+            return kernels.padded_group_sum(np.asarray(values, dtype=np.float64), self.members)
         out = np.zeros((values.shape[0], self.size))
         if len(self.groups):
-            ordered = values if self.order is None else values[:, self.order]
+            ordered = values if self.sorted else values[:, self.order]
             out[:, self.groups] = np.add.reduceat(ordered, self.starts, axis=1)
         return out
 
@@ -59,6 +90,7 @@ class RouteSet:
     def __init__(self, structure: Structure, *, cash: bool) -> None:
         s = structure
         self.sel = (s.combo_route > 0) & (s.combo_is_cash == cash)
+        self.cols = columns(self.sel)  # the same columns, as a slice where contiguous
         self.src = s.combo_src[self.sel]
         self.pg = s.combo_pg[self.sel]
         self.route = s.combo_route[self.sel]
@@ -66,7 +98,10 @@ class RouteSet:
         self.pgs, self.pos = np.unique(self.pg, return_inverse=True)  # distinct pair-goods, and each combo's
         self.routes = np.unique(self.route)
         self.by_route = GroupSum(self.route, s.k)
+        if not self.by_route.sorted:
+            raise ValueError("a route set's combos must be sorted by route")  # the structure builds them so
         self.by_pgs = GroupSum(self.pos, len(self.pgs))
+        self.pg_members = kernels.padded_members(self.pos, len(self.pgs))  # each pair-good's combos
         # interdiction draws: each route reads one normal per good it can carry, concatenated in
         # route order; z_col is each combo's column in that concatenation
         offsets, column = {}, 0
@@ -133,6 +168,8 @@ class Structure:
         self.by_pair = GroupSum(self.combo_src * n + self.combo_dst, n * n)
         self.by_pair_good = GroupSum(self.combo_pg, n * n * g)  # sum over routes: (R, C) -> (R, N*N*G)
         self.combo_is_cash = self.combo_good == CASH
+        self.sanctioned_cols = columns(self.combo_route > 0)  # combos on the scenario's routes
+        self.open_cash_cols = columns(self.combo_is_cash & (self.combo_route == 0))
         self.goods_routes = RouteSet(self, cash=False)
         self.cash_routes = RouteSet(self, cash=True)
         # share of open trade that customs statistics record (config.reporting, default 1)

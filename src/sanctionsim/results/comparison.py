@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from sanctionsim.formatting import format_effect, plain_json
-from sanctionsim.results.store import Results, load_results
+from sanctionsim.results.store import COMPARISON_NAME, Results, load_results
 
 __all__ = [
     "COMPARISON_KIND",
@@ -36,8 +36,6 @@ __all__ = [
     "write_comparison_file",
 ]
 
-#: File in a comparison folder that holds the effects table and the run metadata.
-COMPARISON_NAME = "comparison.json"
 #: ``kind`` recorded in ``comparison.json``.
 COMPARISON_KIND = "sanctionsim.comparison"
 #: Version of the ``comparison.json`` format.

@@ -9,27 +9,26 @@ actors; these views give the actor a dimension of its own:
   ``replicate`` and ``date`` (and ``actor``, and ``counterpart`` for pairs);
 - :func:`summary_html`: what a notebook shows for a :class:`~sanctionsim.results.Results`.
 
-The families come from the metric registry (:mod:`sanctionsim.metrics`): the names here are the
-names the model declares, not parsed from column names.
+What each column measures comes from the manifest's ``metrics`` (the model's own declarations,
+recorded by the run: :func:`sanctionsim.metrics.catalogue`), not from parsing column names, so
+these views read a results folder without the model. A column the manifest does not describe
+(folders written before it did) is a quantity of its own.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from sanctionsim import metrics as metric_registry
 from sanctionsim.formatting import format_number
-from sanctionsim.model.result import Metric
 
 if TYPE_CHECKING:
     import xarray as xr
-
-    from sanctionsim.results.store import Results
 
 __all__ = ["long_metrics", "metric_index", "summary_html", "to_xarray"]
 
@@ -37,22 +36,41 @@ __all__ = ["long_metrics", "metric_index", "summary_html", "to_xarray"]
 KEY_COLUMNS: tuple[str, ...] = ("replicate", "month", "date")
 
 
-def metric_index(results: Results) -> dict[str, Metric]:
-    """The :class:`~sanctionsim.model.result.Metric` of every metric column of a run, in table order.
+class RunLike(Protocol):
+    """What the views read of a :class:`~sanctionsim.results.Results`."""
 
-    Columns the registry does not know (results written by an older version) are quantities of
-    their own, without actors.
+    @property
+    def metrics(self) -> pd.DataFrame: ...
+
+    @property
+    def actors(self) -> list[str]: ...
+
+    manifest: dict[str, Any]
+    path: Path | None
+
+
+def metric_index(results: RunLike) -> dict[str, dict[str, Any]]:
+    """What each metric column of a run measures, in table order (see the module docstring).
+
+    Returns:
+        Per column: ``quantity``, ``actor``, ``counterpart``, ``unit``, ``description``, ``flow``.
     """
-    from sanctionsim.results.store import actors_of
+    known = {str(m["name"]): m for m in results.manifest.get("metrics") or [] if isinstance(m, Mapping)}
+    out = {}
+    for column in (str(c) for c in results.metrics.columns if c not in KEY_COLUMNS):
+        m = known.get(column, {})
+        out[column] = {
+            "quantity": str(m.get("quantity") or column),
+            "actor": str(m.get("actor") or ""),
+            "counterpart": str(m.get("counterpart") or ""),
+            "unit": str(m.get("unit") or ""),
+            "description": str(m.get("description") or column),
+            "flow": bool(m.get("flow", False)),
+        }
+    return out
 
-    manifest = results.manifest
-    scope = manifest.get("config") or actors_of(manifest)
-    known = metric_registry.registry(scope)
-    columns = [c for c in results.metrics.columns if c not in KEY_COLUMNS]
-    return {c: known.get(c) or Metric(c, "", c) for c in columns}
 
-
-def long_metrics(results: Results) -> pd.DataFrame:
+def long_metrics(results: RunLike) -> pd.DataFrame:
     """The metrics table in long form.
 
     Returns:
@@ -65,7 +83,7 @@ def long_metrics(results: Results) -> pd.DataFrame:
     wide = results.metrics
     long = wide.melt(id_vars=list(KEY_COLUMNS), value_vars=list(index), var_name="column", value_name="value")
     info = pd.DataFrame(
-        [(c, m.quantity, m.actor, m.counterpart) for c, m in index.items()],
+        [(c, m["quantity"], m["actor"], m["counterpart"]) for c, m in index.items()],
         columns=["column", "metric", "actor", "counterpart"],
     )
     out = long.merge(info, on="column", how="left").drop(columns="column")
@@ -74,7 +92,7 @@ def long_metrics(results: Results) -> pd.DataFrame:
     return out[[*KEY_COLUMNS, "metric", "actor", "counterpart", "value"]]
 
 
-def to_xarray(results: Results) -> xr.Dataset:
+def to_xarray(results: RunLike) -> xr.Dataset:
     """The metrics as an :class:`xarray.Dataset`.
 
     One data variable per quantity: a metric outside a family over (``replicate``, ``date``); a
@@ -87,15 +105,13 @@ def to_xarray(results: Results) -> xr.Dataset:
     Example:
         >>> ds = results.to_xarray()  # doctest: +SKIP
         >>> ds["gdp"].sel(actor="PRK").median("replicate").plot()  # doctest: +SKIP
-        >>> ds.to_dataarray("metric")  # every scalar metric along one "metric" dimension  # doctest: +SKIP
+        >>> ds.to_dataarray("metric")  # every quantity along one "metric" dimension  # doctest: +SKIP
     """
     import xarray as xr
 
-    from sanctionsim.results.store import actors_of
-
     wide = results.metrics
     index = metric_index(results)
-    actors = actors_of(results.manifest)
+    actors = results.actors
     replicates, rep_pos = np.unique(wide["replicate"].to_numpy(), return_inverse=True)
     months, month_pos = np.unique(wide["month"].to_numpy(), return_inverse=True)
     dates = wide.drop_duplicates("month").set_index("month")["date"].reindex(months).to_numpy()
@@ -106,25 +122,25 @@ def to_xarray(results: Results) -> xr.Dataset:
         out[rep_pos, month_pos] = wide[column].to_numpy(dtype=float)
         return out
 
-    groups: dict[str, list[tuple[str, Metric]]] = {}
+    groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for column, metric in index.items():
-        groups.setdefault(metric.quantity, []).append((column, metric))
+        groups.setdefault(metric["quantity"], []).append((column, metric))
     where = {a: i for i, a in enumerate(actors)}
     variables: dict[str, Any] = {}
     for quantity, members in groups.items():
         first = members[0][1]
-        attrs = {"unit": first.unit, "description": _family_description(first), "flow": int(first.flow)}
-        if not first.actor:
+        attrs = {"unit": first["unit"], "description": _family_description(first), "flow": int(first["flow"])}
+        if not first["actor"]:
             variables[quantity] = (("replicate", "date"), grid(members[0][0]), attrs)
-        elif not first.counterpart:
+        elif not first["counterpart"]:
             values = np.full((*shape, len(actors)), np.nan)
             for column, metric in members:
-                values[:, :, where[metric.actor]] = grid(column)
+                values[:, :, where[metric["actor"]]] = grid(column)
             variables[quantity] = (("replicate", "date", "actor"), values, attrs)
         else:
             values = np.full((*shape, len(actors), len(actors)), np.nan)
             for column, metric in members:
-                i, j = where[metric.actor], where[metric.counterpart]
+                i, j = where[metric["actor"]], where[metric["counterpart"]]
                 values[:, :, i, j] = values[:, :, j, i] = grid(column)
             variables[quantity] = (("replicate", "date", "actor", "counterpart"), values, attrs)
     manifest = results.manifest
@@ -141,25 +157,18 @@ def to_xarray(results: Results) -> xr.Dataset:
     )
 
 
-def _family_description(metric: Metric) -> str:
+def _family_description(metric: Mapping[str, Any]) -> str:
     """A family's description: a member's, without the actors it names at the end."""
-    if metric.actor and metric.description.endswith(")"):
-        return metric.description.rsplit(" (", 1)[0]
-    return metric.description
+    text = str(metric["description"])
+    if metric["actor"] and text.endswith(")"):
+        return text.rsplit(" (", 1)[0]
+    return text
 
 
-def summary_html(results: Results, *, metrics: int | None = None) -> str:
-    """A short HTML summary: the run, and each headline metric's median and 10–90% band over
-    replicates in the run's last month.
-
-    Args:
-        results: The run.
-        metrics: Show only the first this many headline metrics (default: all of them).
-    """
-    from sanctionsim.results.store import actors_of
-
+def summary_html(results: RunLike) -> str:
+    """A short HTML summary: the run, and its key outcomes (the manifest's ``summary``: each key
+    metric's median and 10–90% band over replicates, totals for flows and end values for levels)."""
     manifest: Mapping[str, Any] = results.manifest
-    scope = manifest.get("config") or actors_of(manifest)
     esc = html.escape
     name = esc(str(manifest.get("scenario", "run")))
     facts = [
@@ -174,24 +183,25 @@ def summary_html(results: Results, *, metrics: int | None = None) -> str:
         for k, v in facts
         if v is not None
     )
-    wide = results.metrics
-    last = wide[wide["month"] == wide["month"].max()]
-    shown = [m for m in metric_registry.key_metrics(scope) if m in wide.columns][:metrics]
+    described = {str(m.get("name")): m for m in manifest.get("metrics") or [] if isinstance(m, Mapping)}
     cells = []
-    for m in shown:
-        q = last[m].quantile([0.1, 0.5, 0.9]).to_numpy(dtype=float)
-        label = esc(metric_registry.label(m, scope))
+    for row in manifest.get("summary") or []:
+        metric = str(row.get("metric"))
+        label = esc(str(described.get(metric, {}).get("description") or metric))
         cells.append(
-            f"<tr><td style='text-align:left' title='{esc(m)}'>{label}</td>"
-            f"<td>{format_number(q[1])}</td><td>{format_number(q[0])} – {format_number(q[2])}</td></tr>"
+            f"<tr><td style='text-align:left' title='{esc(metric)}'>{label}</td>"
+            f"<td>{esc(str(row.get('stat', '')))}</td><td>{esc(str(row.get('unit', '')))}</td>"
+            f"<td>{format_number(row.get('median'))}</td>"
+            f"<td>{format_number(row.get('p10'))} – {format_number(row.get('p90'))}</td></tr>"
         )
-    when = last["date"].iloc[0] if len(last) else None
-    head = f"last month ({pd.Timestamp(when):%Y-%m})" if when is not None else "last month"
+    outcomes = (
+        "<table><thead><tr><th style='text-align:left'>outcome</th><th></th><th>unit</th>"
+        f"<th>median</th><th>10–90%</th></tr></thead><tbody>{''.join(cells)}</tbody></table>"
+        if cells
+        else ""
+    )
     return (
-        f"<div><strong>sanctionsim results: {name}</strong>"
-        f"<table>{rows}</table>"
-        f"<table><thead><tr><th style='text-align:left'>{head}</th><th>median</th><th>10–90%</th></tr>"
-        f"</thead><tbody>{''.join(cells)}</tbody></table>"
-        "<p><code>.metrics</code>, <code>.flows</code>, <code>.events</code>, "
+        f"<div><strong>sanctionsim results: {name}</strong><table>{rows}</table>{outcomes}"
+        "<p><code>.metrics</code>, <code>.flows</code>, <code>.events</code>, <code>.inputs</code>, "
         "<code>.to_xarray()</code>, <code>.to_long()</code></p></div>"
     )

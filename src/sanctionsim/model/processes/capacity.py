@@ -15,11 +15,13 @@ import numpy as np
 
 from sanctionsim.constants import EPS
 from sanctionsim.goods import GOOD_INDEX
+from sanctionsim.model import kernels
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import ActorPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import CapacityState
+from sanctionsim.model.structure import lastsum
 
 #: Longest time to build a pipeline holds (the schema's bound on ``build_months``, plus this month).
 SLOTS = 37
@@ -39,27 +41,25 @@ class Capacity(Process):
     def init_state(self) -> CapacityState:
         """Nothing built and nothing being built."""
         s = self.structure
-        return CapacityState(built=self.zeros(s.n, s.g), pipeline=self.zeros(SLOTS, s.n, s.g))
+        return CapacityState(
+            built=self.zeros(s.n, s.g), pipeline=np.zeros((SLOTS, self.n_replicates, s.n, s.g))
+        )
 
     def step(self, m: Month) -> None:
         """Invest, depreciate, ramp, and cap at the ceiling (for next month's production)."""
         s, a, st = self.structure, self.actors, self.state
         r = self.n_replicates
-        earnings = (m.payments.barter + m.payments.paid).sum(axis=2)  # (R, N): what each was paid
+        earnings = lastsum(m.payments.barter + m.payments.paid)  # (R, N): what each was paid
         tech = s.by_dst(m.flows.delivered).reshape(r, s.n, s.g)[:, :, TECH]
         invest = (
             a.invest_share * earnings[:, :, None] / np.maximum(a.capacity_cost, EPS) * (a.capacity_cost > 0)
         )
         invest = invest + a.tech_gain * tech[:, :, None]
         due = (m.t + 1 + a.build_months.astype(np.int64)) % SLOTS  # (R, N, G): the month it produces
-        np.add.at(
-            st.pipeline,
-            (np.arange(r)[:, None, None], due, np.arange(s.n)[None, :, None], np.arange(s.g)),
-            invest,
-        )
+        kernels.scatter_add_slots(st.pipeline, due, np.ascontiguousarray(invest, dtype=np.float64))
         now = (m.t + 1) % SLOTS
-        built = (1.0 - a.depreciation) * st.built + st.pipeline[:, now]
-        st.pipeline[:, now] = 0.0
+        built = (1.0 - a.depreciation) * st.built + st.pipeline[now]
+        st.pipeline[now] = 0.0
         room = np.maximum(0.0, a.ceiling - a.production)
         grows = a.ceiling > 0
         built = built + a.ramp * np.maximum(0.0, room - built)

@@ -17,6 +17,7 @@ from sanctionsim.model.pars import ActorPars, EconomyPars, GoodPars, SanctionPar
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import EconomyState
+from sanctionsim.model.structure import lastsum
 
 
 class EconomyStep(Process):
@@ -40,12 +41,12 @@ class EconomyStep(Process):
     def step(self, m: Month) -> None:
         """Grow GDP; write ``m.economy``."""
         s, e, st, prod = self.structure, self.economy, self.state, m.production
-        exports = m.payments.bill.sum(axis=2)  # value of the goods each actor delivered this month
+        exports = lastsum(m.payments.bill)  # value of the goods each actor delivered this month
         uv = self.goods.unit_value[:, None, :]
         uv = np.where(np.arange(s.g) == CASH, 0.0, uv)
         met = np.where(s.personnel, self.ledger.stock, prod.consumed)  # people: those at hand this month
         unmet = np.maximum(0.0, prod.need - met)
-        shortfall = (uv * unmet).sum(axis=2) / np.maximum((uv * prod.need).sum(axis=2), EPS)
+        shortfall = lastsum(uv * unmet) / np.maximum(lastsum(uv * prod.need), EPS)
         if st.shortfall0 is None:
             st.shortfall0 = shortfall.copy()
         targeted = self.zeros(s.n)

@@ -11,6 +11,7 @@ from sanctionsim.model.context import Month
 from sanctionsim.model.pars import EnforcementPars, RoutePars
 from sanctionsim.model.process import Process
 from sanctionsim.model.state import RouteState
+from sanctionsim.model.structure import lastsum
 
 
 class Enforcement(Process):
@@ -44,7 +45,7 @@ class Enforcement(Process):
         p = m.detection.p
         health = st.health + rp.rebuild_rate * (1.0 - st.health)
         st.health = health * (1.0 - rp.designation_cut) ** (lots * p)
-        total = detected.sum(axis=1, keepdims=True)
+        total = lastsum(detected)[:, None]
         target = np.where(total > 0, detected / np.maximum(total, EPS), st.effort_share)
         a = self.enforcement.adaptation[:, None]
         st.effort_share = (1.0 - a) * st.effort_share + a * target

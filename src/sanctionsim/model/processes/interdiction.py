@@ -29,7 +29,7 @@ class _Interdiction(Process):
         rs: RouteSet = self.structure.cash_routes if self.cash else self.structure.goods_routes
         if not len(rs.pg):
             return
-        f, sel = m.flows, rs.sel
+        f, sel = m.flows, rs.cols
         shipped, value = f.shipped[:, sel], f.value[:, sel]
         if shipped.max(initial=0.0) <= 0.0:
             return
@@ -49,10 +49,16 @@ class GoodsInterdiction(_Interdiction):
     cash = False
 
     def _sanctioned(self, m: Month) -> tuple[np.ndarray, np.ndarray]:
-        f, sel = m.flows, self.structure.combo_route > 0
+        """Value of sanctioned flows shipped, and interdicted, this month (R,) each (computed once)."""
+        memo = getattr(self, "_memo", None)
+        if memo is not None and memo[0] is m:
+            return memo[1]
+        f, sel = m.flows, self.structure.sanctioned_cols
         attempted = rowsum(f.value[:, sel])
         frac = f.interdicted[:, sel] / np.maximum(f.shipped[:, sel], EPS)
-        return attempted, rowsum(f.value[:, sel] * frac)
+        out = attempted, rowsum(f.value[:, sel] * frac)
+        self._memo = (m, out)
+        return out
 
     @result(
         "sanctioned_attempted_value",

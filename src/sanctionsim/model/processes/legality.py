@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sanctionsim.constants import EPS
-from sanctionsim.model import channels
+from sanctionsim.model import channels, kernels
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Deals, Month
 from sanctionsim.model.pars import ActorPars, RouteChoicePars, RoutePars, SanctionPars
@@ -93,16 +93,20 @@ class Legality(Process):
                 inflow = (q[:, :, t, gg] * sanc[:, :, t, gg]).sum(axis=1)
                 share = np.minimum(1.0, cap / np.maximum(inflow, EPS))
                 legal_share[:, :, t, gg] = np.maximum(legal_share[:, :, t, gg], (share * active)[:, None])
-        q_sanctioned = q * sanc
-        allowed = q_sanctioned * legal_share  # sanctioned goods moving legally under a cap
-        legal = q - q_sanctioned + allowed
         tol = np.stack(
             self.agents.map(Actor.risk_tolerance, self.compliance.compliance, actors=self.actors), axis=1
         )
-        accept = np.minimum(tol[:, :, None], tol[:, None, :])[:, :, :, None]
-        margin = 1.0 - value[:, :, None, :] / np.maximum(value[:, None, :, :], EPS)  # seller i, buyer j
-        deterred = np.clip(1.0 - self.expected_loss() / np.maximum(margin, EPS), 0.0, 1.0)
-        sanctioned = (q_sanctioned - allowed) * accept * deterred
+        # legal: q less its sanctioned part, plus what a cap allows; sanctioned: the rest, as far as
+        # both sides tolerate the risk and the expected loss leaves a margin 1 - v_seller / v_buyer
+        # (compiled: kernels.legality, the same arithmetic as the array code it replaced)
+        legal, sanctioned = kernels.legality(
+            np.ascontiguousarray(q),
+            np.ascontiguousarray(sanc, dtype=np.float64),
+            legal_share,
+            np.ascontiguousarray(tol, dtype=np.float64),
+            np.ascontiguousarray(value),
+            self.expected_loss(),
+        )
         m.deals = Deals(
             legal=legal, sanctioned=sanctioned, price=tr.price, requested=tr.requested, sanctioned_mask=sanc
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sanctionsim.constants import EPS
+from sanctionsim.model import kernels
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import CompliancePars, PaymentPars, TieDynamicsPars
@@ -39,6 +39,7 @@ class Market(Process):
         """Add the market's deals to ``m.trade``."""
         tr, value = m.trade, m.valuation
         offer, want = tr.offer, tr.want
+        value = np.ascontiguousarray(value)
         w = np.stack(
             self.agents.map(
                 Actor.willingness,
@@ -59,15 +60,16 @@ class Market(Process):
         third, partners = roles.index(roles.third), [roles.index(roles.war), roles.index(roles.partner)]
         w[:, third, partners] *= keep[:, third, None]
         w[:, partners, third] *= keep[:, third, None]
-        w = w[:, :, :, None]  # (R, seller i, buyer j, 1)
-        # seller i's offer split across buyers j, and buyer j's want split across sellers i
-        ws = w * want[:, None, :, :]
-        from_seller = offer[:, :, None, :] * ws / np.maximum(ws.sum(axis=2, keepdims=True), EPS)
-        wd = w * offer[:, :, None, :]
-        requested = want[:, None, :, :] * wd / np.maximum(wd.sum(axis=1, keepdims=True), EPS)
-        # hostile or indifferent partners trade less, not just elsewhere; and only when buyer j values
-        # the good above seller i
-        q = np.minimum(from_seller, requested) * w * (value[:, None, :, :] > value[:, :, None, :])
-        q = q * ~self.structure.under_contract  # what a pair trades under a contract does not go to market
-        tr.q += q
-        tr.requested += requested
+        # seller i's offer split across buyers j, and buyer j's want split across sellers i; hostile or
+        # indifferent partners trade less, not just elsewhere; and only when buyer j values the good
+        # above seller i; what a pair trades under a contract does not go to market (compiled:
+        # kernels.market, the same arithmetic as the array code it replaced)
+        kernels.market(
+            np.ascontiguousarray(w, dtype=np.float64),
+            offer,
+            want,
+            value,
+            self.structure.under_contract,
+            tr.q,
+            tr.requested,
+        )

@@ -18,7 +18,7 @@ from sanctionsim.model.pars import ActorPars, MilitaryPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import MilitaryState, TieState
-from sanctionsim.model.structure import rowsum
+from sanctionsim.model.structure import lastsum, rowsum
 
 TECH = GOOD_INDEX["technology"]
 SHELLS = GOOD_INDEX["shells"]
@@ -60,7 +60,7 @@ class MilitaryStep(Process):
         suff[:, w] = np.minimum(1.0, st.sufficiency)
         target = st.capability0 * (st.tech / np.maximum(st.tech0, EPS)) * suff
         hostility = np.maximum(0.0, -self.ties.ties)
-        pressure = (hostility * st.capability[:, None, :]).sum(axis=2) / max(s.n - 1, 1)
+        pressure = lastsum(hostility * st.capability[:, None, :]) / max(s.n - 1, 1)
         adj = mp.adjustment[:, None]
         st.capability = st.capability + adj * (target - st.capability) + mp.reaction[:, None] * pressure
 

@@ -12,7 +12,7 @@ from sanctionsim.model.context import Month
 from sanctionsim.model.pars import GoodPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
-from sanctionsim.model.structure import rowsum
+from sanctionsim.model.structure import colsum
 
 ARMS = [GOOD_INDEX[g] for g in ("shells", "missiles")]
 CONTAINERISED = tuple(g for g in GOOD_NAMES if g != "cash")
@@ -26,6 +26,18 @@ class Movement(Process):
     reads = ("trade", "flows")
     goods: GoodPars
 
+    def start(self) -> None:
+        """Index the combos each recorded delivery sums, once."""
+        self._columns: dict[tuple[str, str, str], np.ndarray] = {}
+        self._memo: tuple[Month | None, np.ndarray, tuple[np.ndarray, np.ndarray]] = (None, np.zeros(0), ())  # type: ignore[assignment]
+        s, roles = self.structure, self.roles
+        partner, third = roles.index(roles.partner), roles.index(roles.third)
+        involves = (s.combo_src == partner) | (s.combo_dst == partner)
+        self._involves = np.flatnonzero(involves)
+        self._with_third = np.flatnonzero(involves & ((s.combo_src == third) | (s.combo_dst == third)))
+        self._oil_to_partner = np.flatnonzero((s.combo_dst == partner) & (s.combo_good == GOOD_INDEX["oil"]))
+        self._arms = np.flatnonzero(np.isin(s.combo_good, ARMS) & (s.combo_src == partner))
+
     def step(self, m: Month) -> None:
         """Move goods, people and cash."""
         s = self.structure
@@ -34,13 +46,15 @@ class Movement(Process):
 
     def delivered(self, m: Month, src: str, dst: str, good: str) -> np.ndarray:
         """Quantity of ``good`` delivered from role ``src`` to role ``dst`` this month, on every route."""
-        s, roles = self.structure, self.roles
-        sel = (
-            (s.combo_src == roles.index(getattr(roles, src)))
-            & (s.combo_dst == roles.index(getattr(roles, dst)))
-            & (s.combo_good == GOOD_INDEX[good])
-        )
-        return rowsum(m.flows.delivered[:, sel])
+        key = (src, dst, good)
+        if key not in self._columns:
+            s, roles = self.structure, self.roles
+            self._columns[key] = np.flatnonzero(
+                (s.combo_src == roles.index(getattr(roles, src)))
+                & (s.combo_dst == roles.index(getattr(roles, dst)))
+                & (s.combo_good == GOOD_INDEX[good])
+            )
+        return colsum(m.flows.delivered, self._columns[key])
 
     def containers(self, m: Month, src: str, dst: str, goods: tuple[str, ...]) -> np.ndarray:
         """Containers of ``goods`` delivered from role ``src`` to role ``dst`` (quantity / per_container)."""
@@ -107,9 +121,7 @@ class Movement(Process):
         flow=True,
     )
     def _oil_total(self, m: Month) -> np.ndarray:
-        s = self.structure
-        sel = (s.combo_dst == self.roles.index(self.roles.partner)) & (s.combo_good == GOOD_INDEX["oil"])
-        return rowsum(m.flows.delivered[:, sel])
+        return colsum(m.flows.delivered, self._oil_to_partner)
 
     @result(
         "tech_{war}_to_{partner}",
@@ -138,17 +150,18 @@ class Movement(Process):
     def recorded_value(self, m: Month) -> np.ndarray:
         """What customs record of each flow (R, C) [USD]: goods delivered on open routes at their unit
         values (declared values, not the bargained price), times the pair's reporting share."""
+        if self._memo[0] is m:
+            return self._memo[1]
         s = self.structure
         goods = ~s.combo_is_cash & ~s.personnel[s.combo_good]
-        return m.flows.delivered * self.goods.unit_value[:, s.combo_good] * s.combo_reported * goods
+        value = m.flows.delivered * self.goods.unit_value[:, s.combo_good] * s.combo_reported * goods
+        rec_val = value
+        self._memo = (m, value, (colsum(rec_val, self._involves), colsum(rec_val, self._with_third)))
+        return value
 
     def _recorded(self, m: Month) -> tuple[np.ndarray, np.ndarray]:
-        s, roles = self.structure, self.roles
-        partner, third = roles.index(roles.partner), roles.index(roles.third)
-        involves = (s.combo_src == partner) | (s.combo_dst == partner)
-        rec_val = self.recorded_value(m)
-        with_third = involves & ((s.combo_src == third) | (s.combo_dst == third))
-        return rowsum(rec_val[:, involves]), rowsum(rec_val[:, with_third])
+        self.recorded_value(m)
+        return self._memo[2]
 
     @result(
         "{partner}_recorded_trade",
@@ -184,7 +197,5 @@ class Movement(Process):
         flow=True,
     )
     def _arms_earnings(self, m: Month) -> np.ndarray:
-        s, f = self.structure, m.flows
         partner = self.roles.index(self.roles.partner)
-        arms = np.isin(s.combo_good, ARMS) & (s.combo_src == partner)
-        return rowsum(f.delivered_value()[:, arms]) + m.trade.services[:, partner].sum(axis=1)
+        return colsum(m.flows.delivered_value(), self._arms) + m.trade.services[:, partner].sum(axis=1)

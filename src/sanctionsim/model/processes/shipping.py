@@ -44,8 +44,8 @@ class _Shipping(Process):
             self.routes, self.route_state.health, self.structure, self.compliance.compliance
         )
         shipped, value = channels.allocate(rs, qty, price, weights, cap, self.routes)
-        m.flows.shipped[:, rs.sel] += shipped
-        m.flows.value[:, rs.sel] += value
+        m.flows.shipped[:, rs.cols] += shipped
+        m.flows.value[:, rs.cols] += value
 
 
 class GoodsShipping(_Shipping):
@@ -66,9 +66,10 @@ class GoodsShipping(_Shipping):
         price = m.deals.price.reshape(r, -1)
         op = slice(0, s.n_open)
         pg = s.combo_pg[op]
-        m.flows.shipped[:, op] = legal[:, pg]
-        m.flows.delivered[:, op] = legal[:, pg]
-        m.flows.value[:, op] = legal[:, pg] * price[:, pg]
+        moved = legal[:, pg]
+        m.flows.shipped[:, op] = moved
+        m.flows.delivered[:, op] = moved
+        m.flows.value[:, op] = moved * price[:, pg]
         pgs = s.goods_routes.pgs
         self.route(m, m.deals.sanctioned.reshape(r, -1)[:, pgs], price[:, pgs])
 
@@ -89,7 +90,7 @@ class CashShipping(_Shipping):
         n, g = s.n, s.g
         send = m.payments.send
         sanc = m.deals.sanctioned_mask[:, :, :, CASH]
-        open_cash = s.combo_is_cash & (s.combo_route == 0)
+        open_cash = s.open_cash_cols
         src, dst = s.combo_src[open_cash], s.combo_dst[open_cash]
         legal = send[:, src, dst] * (1.0 - sanc[:, src, dst])
         m.flows.shipped[:, open_cash] += legal

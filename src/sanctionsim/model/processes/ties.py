@@ -22,6 +22,7 @@ from sanctionsim.model.pars import TieDynamicsPars, TiePars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import EconomyState, TieState, WarState
+from sanctionsim.model.structure import lastsum
 
 _MAX_AFFINITY = 0.99  # affinities are clipped to this before atanh
 
@@ -38,9 +39,9 @@ def landscape(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     iu, ju = np.triu_indices(n, k=1)
     t = ties[:, iu, ju]  # (R, pairs)
     same = signs[:, iu] * signs[:, ju]  # (P, pairs)
-    energy = -(t[:, None, :] * same[None, :, :]).sum(axis=2)  # (R, P)
+    energy = -lastsum(t[:, None, :] * same[None, :, :])  # (R, P)
     best = energy.min(axis=1)
-    total = np.abs(t).sum(axis=1)
+    total = lastsum(np.abs(t))
     frustration = (best + total) / np.maximum(2.0 * total, EPS)
     return best, frustration
 
@@ -63,6 +64,17 @@ class TiesStep(Process):
         energy, frustration = landscape(ties)
         return TieState(ties=ties, energy=energy, frustration=frustration)
 
+    def start(self) -> None:
+        """Which pairs include the belligerent (entrapment), and which are the third party with a
+        partner (unease)."""
+        s = self.structure
+        third, partners = s.compliance_actor, set(s.partners)
+        pairs = list(zip(s.pair_i, s.pair_j, strict=True))
+        self._war_pairs = np.array([s.war_actor in (i, j) for i, j in pairs], dtype=bool)
+        self._uneasy_pairs = np.array(
+            [third in (i, j) and ({int(i), int(j)} - {third}) <= partners for i, j in pairs], dtype=bool
+        )
+
     def step(self, m: Month) -> None:
         """Update the ties and their landscape."""
         s, st, td = self.structure, self.state, self.tie_dynamics
@@ -70,11 +82,11 @@ class TiesStep(Process):
         goods = ~s.combo_is_cash
         shipped = s.by_pair(m.flows.value * goods).reshape(r, n, n)
         trade = shipped + shipped.transpose(0, 2, 1)  # both directions
-        requested = (m.deals.requested * m.deals.price).sum(axis=3)  # (R, i, j): j asked i
+        requested = lastsum(m.deals.requested * m.deals.price)  # (R, i, j): j asked i
         got = m.payments.bill  # value of the goods i delivered to j
         unmet = np.maximum(0.0, requested - got) / np.maximum(requested, EPS)
         hostile = np.maximum(0.0, -st.ties)
-        common = (hostile[:, :, None, :] * hostile[:, None, :, :]).sum(axis=3)
+        common = lastsum(hostile[:, :, None, :] * hostile[:, None, :, :])
         z = np.concatenate(
             [
                 self.streams.normal("ties:" + ":".join(sorted((s.codes[i], s.codes[j]))), m.t, 1)
@@ -83,30 +95,31 @@ class TiesStep(Process):
             axis=1,
         )
         gdp = self.economy.gdp
-        third = s.compliance_actor
-        partners = set(s.partners)
-        partners_i, partners_j = s.partners
+        pi, pj = s.pair_i, s.pair_j  # every pair at once, (R, pairs)
+        x = 100.0 * trade[:, pi, pj] / np.maximum(np.minimum(gdp[:, pi], gdp[:, pj]), EPS)
+        forces = (
+            td.trade_gain[:, None] * x / (x + 2.0)
+            + td.shared_adversary[:, None] * common[:, pi, pj]
+            + self.tie_pars.treaty[:, pi, pj]
+            - td.abandonment[:, None] * 0.5 * (unmet[:, pi, pj] + unmet[:, pj, pi])
+        )
+        tie_now = st.ties[:, pi, pj]
+        if self._war_pairs.any():
+            entrapment = td.entrapment[:, None] * self.war.intensity[:, None]
+            entrapped = forces - entrapment * np.maximum(0.0, tie_now)
+            forces = np.where(self._war_pairs, entrapped, forces)
+        if self._uneasy_pairs.any():
+            partners = np.maximum(0.0, st.ties[:, s.partners[0], s.partners[1]])
+            forces = np.where(self._uneasy_pairs, forces - td.unease[:, None] * partners[:, None], forces)
+        # forces add on the atanh scale of the affinity, so the target stays inside (-1, 1) and every
+        # force keeps moving it: a tie near 1 is harder to raise further, never clipped flat
+        affinity = np.clip(self.tie_pars.affinity[:, pi, pj], -_MAX_AFFINITY, _MAX_AFFINITY)
+        target = np.tanh(np.arctanh(affinity) + forces)
+        tie = tie_now + td.speed[:, None] * (target - tie_now)
+        tie = np.clip(tie + td.noise_sd[:, None] * z, -1.0, 1.0)
         new = st.ties.copy()
-        for k, (i, j) in enumerate(zip(s.pair_i, s.pair_j, strict=True)):
-            x = 100.0 * trade[:, i, j] / np.maximum(np.minimum(gdp[:, i], gdp[:, j]), EPS)
-            forces = (
-                td.trade_gain * x / (x + 2.0)
-                + td.shared_adversary * common[:, i, j]
-                + self.tie_pars.treaty[:, i, j]
-                - td.abandonment * 0.5 * (unmet[:, i, j] + unmet[:, j, i])
-            )
-            if s.war_actor in (i, j):
-                forces = forces - td.entrapment * self.war.intensity * np.maximum(0.0, st.ties[:, i, j])
-            if third in (i, j) and ({i, j} - {third}) <= partners:
-                forces = forces - td.unease * np.maximum(0.0, st.ties[:, partners_i, partners_j])
-            # forces add on the atanh scale of the affinity, so the target stays inside (-1, 1) and every
-            # force keeps moving it: a tie near 1 is harder to raise further, never clipped flat
-            affinity = np.clip(self.tie_pars.affinity[:, i, j], -_MAX_AFFINITY, _MAX_AFFINITY)
-            target = np.tanh(np.arctanh(affinity) + forces)
-            tie = st.ties[:, i, j] + td.speed * (target - st.ties[:, i, j])
-            tie = np.clip(tie + td.noise_sd * z[:, k], -1.0, 1.0)
-            new[:, i, j] = tie
-            new[:, j, i] = tie
+        new[:, pi, pj] = tie
+        new[:, pj, pi] = tie
         st.ties = new
         st.energy, st.frustration = landscape(new)
 

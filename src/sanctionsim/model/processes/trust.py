@@ -29,6 +29,7 @@ from sanctionsim.model.pars import ContractPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import ContractState, TrustState
+from sanctionsim.model.structure import lastsum
 
 
 class Trust(Process):
@@ -59,9 +60,9 @@ class Trust(Process):
             lam = self.contracts.trust_speed[:, ci]
             same = (s.contract_supplier == a) & (s.contract_buyer == b)
             share = cs.in_kind[:, ci] / np.maximum(cs.in_kind[:, same].sum(axis=1), EPS)  # (R, G)
-            in_kind = (shipped[:, b, a] * share).sum(axis=1)
+            in_kind = lastsum(shipped[:, b, a] * share)
             cash_share = np.maximum(
-                0.0, 1.0 - (self.contracts.payment[:, ci] * s.contract_in_kind[ci]).sum(axis=1)
+                0.0, 1.0 - lastsum(self.contracts.payment[:, ci] * s.contract_in_kind[ci])
             )
             owed = cs.owed[:, ci]
             kept = in_kind + cash_share * owed * m.payments.afford[:, b]
@@ -71,7 +72,7 @@ class Trust(Process):
             )
             goods = s.contract_goods[ci] & ~s.personnel
             promised = cs.promised[:, ci]
-            got = np.clip((arrived[:, a, b] * goods).sum(axis=1) / np.maximum(promised, EPS), 0.0, 1.0)
+            got = np.clip(lastsum(arrived[:, a, b] * goods) / np.maximum(promised, EPS), 0.0, 1.0)
             st.buyer[:, ci] = np.where(
                 promised > EPS, st.buyer[:, ci] + lam * (got - st.buyer[:, ci]), st.buyer[:, ci]
             )

@@ -2,17 +2,14 @@
 
 Starts ``sanctionsim dashboard`` as a subprocess on a free port of 127.0.0.1 and drives Debian's
 ``chromium`` with its ``chromedriver`` through selenium (no browser download). Skipped without
-them, except under ``CI=true``, where ``make test`` installs them and a missing browser fails.
+them (tests/chromium.py says why).
 The screenshot is written to the test's temporary folder (``dashboard.png``).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import queue
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,22 +22,9 @@ import pytest
 import yaml
 
 from sanctionsim.dashboard.offline import BLOCKED
+from tests.chromium import chromium, skip_without_browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROME_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1600,2200",  # the whole page: solara scrolls inside it,
-)
 #: Longest wait for the server to print its address or the page to change (a hang guard, not a
 #: speed requirement).
 WAIT_S = 90
@@ -49,21 +33,10 @@ COMMAND = (sys.executable, "-m", "sanctionsim.cli", "dashboard", "baseline", "--
 METRIC = "munitions_sufficiency_rus"
 
 
-def _missing() -> str | None:
-    """Why the browser test cannot run here, or ``None``."""
-    for module in ("selenium", "solara", "solara_assets"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (pip install -e '.[dev,dashboard]')"
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            return f"{path} is missing (run `make browser`: Debian chromium + chromium-driver)"
-    return None
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     """``sanctionsim dashboard baseline`` on a free port: yields (address, save folder, stderr file)."""
-    _skip_or_fail()
+    skip_without_browser("solara", "solara_assets")
     saves = tmp_path / "saved"
     saves.mkdir()
     errors = tmp_path / "server.err"
@@ -95,35 +68,13 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
                 proc.wait()
 
 
-def _skip_or_fail() -> None:
-    reason = _missing()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"browser test cannot run under CI: {reason}")
-        pytest.skip(f"no headless browser: {reason}")
-
-
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
-    """Headless Chromium with the Debian chromedriver, logging every network request."""
-    _skip_or_fail()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tmp_path / "chromium-profile"
-    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(WAIT_S)
-    driver.set_script_timeout(WAIT_S)
-    try:
+    """Headless Chromium (tests/chromium.py), logging every network request."""
+    with chromium(
+        tmp_path / "chromium-profile", width=1600, height=2200, timeout=WAIT_S, log_network=True
+    ) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _text(driver: Any) -> str:

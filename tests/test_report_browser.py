@@ -1,16 +1,13 @@
 """The HTML report in headless Chromium: every image loads, and it shows what ``compare --json`` printed.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``make browser``) and
-selenium (the ``dev`` extra). Without them the test is skipped, except under
-``CI=true``, where ``make test`` installs them and a missing browser is a failure.
+selenium (the ``dev`` extra). Without them the test is skipped with the reason (tests/chromium.py):
+``make test`` installs Chromium only where nothing else on the machine would change.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,58 +16,18 @@ import pytest
 from typer.testing import CliRunner
 
 from sanctionsim.cli.app import app
+from tests.chromium import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 DATA = ROOT / "tests" / "data"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROME_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1300,2000",
-)
-
-
-def _missing() -> str | None:
-    """Why the browser test cannot run here, or ``None``."""
-    if importlib.util.find_spec("selenium") is None:
-        return "selenium is not installed (pip install -e '.[dev]')"
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            return f"{path} is missing (run `make browser`: Debian chromium + chromium-driver)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A headless Chromium driven by selenium, with the Debian chromedriver (no downloads)."""
-    reason = _missing()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"browser test cannot run under CI: {reason}")
-        pytest.skip(f"no headless browser: {reason}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*CHROME_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    """A headless Chromium (tests/chromium.py)."""
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), width=1300, height=2000) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(tmp_path_factory.getbasetemp() / "chromium-profile0", ignore_errors=True)
 
 
 def test_html_report_in_headless_chromium(browser: Any, tmp_path: Path) -> None:

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
 from matplotlib.patches import FancyArrowPatch
 
 from sanctionsim import metrics as metric_registry
@@ -30,7 +28,7 @@ from sanctionsim.plotting.style import (
     format_date_axis,
     quantile_bands,
 )
-from sanctionsim.plotting.ties import TIE_CMAP
+from sanctionsim.plotting.ties import tie_heatmap
 
 #: Colour of the pinned configuration.
 PINNED_COLOR: str = "#c55a11"
@@ -176,33 +174,17 @@ def ties_figure(
         fig = Figure(figsize=(5.2, 4.4), layout="constrained")
         ax = fig.subplots()
         fig.suptitle(title, fontsize=11)
-        image = _heatmap(ax, median, actors, scale=1.0)
+        image = tie_heatmap(ax, median, actors, scale=1.0)
         ax.set_title("Median tie (index [-1, 1])", fontsize=9)
         fig.colorbar(image, ax=ax, shrink=0.8)
         return fig
     fig = Figure(figsize=(6.4, 3.9), layout="constrained")
     axes = fig.subplots(1, 2)
     fig.suptitle(title, fontsize=11)
-    _heatmap(axes[0], median, actors, scale=1.0)
+    tie_heatmap(axes[0], median, actors, scale=1.0)
     axes[0].set_title("Median tie (index [-1, 1])", fontsize=9)
     finite = difference[np.isfinite(difference)]
     scale = max(0.05, float(np.max(np.abs(finite))) if finite.size else 0.05)
-    _heatmap(axes[1], difference, actors, scale=scale)
+    tie_heatmap(axes[1], difference, actors, scale=scale)
     axes[1].set_title("Current minus pinned (paired median)", fontsize=9)
     return fig
-
-
-def _heatmap(ax: Axes, matrix: np.ndarray, actors: Sequence[str], *, scale: float) -> AxesImage:
-    cmap = colormaps[TIE_CMAP].with_extremes(bad="0.92")
-    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=-scale, vmax=scale)
-    ticks = np.arange(len(actors))
-    ax.set_xticks(ticks, labels=list(actors), fontsize=9)
-    ax.set_yticks(ticks, labels=list(actors), fontsize=9)
-    ax.tick_params(length=0)
-    for i in range(len(actors)):
-        for j in range(len(actors)):
-            value = matrix[i, j]
-            text = "—" if np.isnan(value) else f"{value:+.2f}"
-            color = "white" if not np.isnan(value) and abs(value) > 0.6 * scale else "black"
-            ax.text(j, i, text, ha="center", va="center", fontsize=9, color=color)
-    return image

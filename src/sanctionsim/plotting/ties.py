@@ -139,7 +139,7 @@ def _heatmaps(fig: Figure, table: pd.DataFrame, actors: Sequence[str]) -> None:
     image: AxesImage | None = None
     for ax, date, which in ((axes[0], dates[0], "First month"), (axes[1], dates[-1], "Last month")):
         matrix = median_tie_matrix(table, actors, date)
-        image = _heatmap(ax, matrix, actors)
+        image = tie_heatmap(ax, matrix, actors)
         ax.set_title(f"{which}: {date:%b %Y} (median tie)", fontsize=10)
     if image is not None:
         fig.colorbar(image, ax=list(axes), shrink=0.85, label="Tie (index [-1, 1])")
@@ -152,10 +152,20 @@ def _dates(table: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(table["date"]).unique(), name="date").sort_values()
 
 
-def _heatmap(ax: Axes, matrix: np.ndarray, actors: Sequence[str]) -> AxesImage:
-    """Draw one annotated tie matrix on a fixed [-1, 1] diverging scale."""
+def tie_heatmap(ax: Axes, matrix: np.ndarray, actors: Sequence[str], *, scale: float = 1.0) -> AxesImage:
+    """Draw one annotated tie matrix on a diverging scale ``[-scale, scale]``.
+
+    Args:
+        ax: The axes to draw on.
+        matrix: An ``(n, n)`` array of ties (or of differences of ties); NaN cells are grey and ``—``.
+        actors: Actor codes labelling rows and columns.
+        scale: Half-width of the colour scale (1 for ties, smaller for differences).
+
+    Returns:
+        The image, for a colour bar.
+    """
     cmap = colormaps[TIE_CMAP].with_extremes(bad="0.92")
-    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=-1.0, vmax=1.0)
+    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=-scale, vmax=scale)
     ticks = np.arange(len(actors))
     ax.set_xticks(ticks, labels=list(actors), fontsize=9)
     ax.set_yticks(ticks, labels=list(actors), fontsize=9)
@@ -164,6 +174,6 @@ def _heatmap(ax: Axes, matrix: np.ndarray, actors: Sequence[str]) -> AxesImage:
         for j in range(len(actors)):
             value = matrix[i, j]
             text = "—" if np.isnan(value) else f"{value:+.2f}"
-            color = "white" if not np.isnan(value) and abs(value) > 0.6 else "black"
+            color = "white" if not np.isnan(value) and abs(value) > 0.6 * scale else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=9, color=color)
     return image

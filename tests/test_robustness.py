@@ -261,7 +261,20 @@ def big_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int], 
     out = tmp_path / "results" / "big"
     out.parent.mkdir()
     proc = subprocess.Popen(
-        [str(SANCTIONSIM), "run", str(BASELINE), "--runs", "4000", "--workers", "2", "--out", str(out)],
+        # batches of 2,000 runs: the interrupts below come before any batch can finish
+        [
+            str(SANCTIONSIM),
+            "run",
+            str(BASELINE),
+            "-n",
+            "4000",
+            "-w",
+            "2",
+            "--batch-size",
+            "2000",
+            "-o",
+            str(out),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -123,7 +123,8 @@ def _records(out: Path) -> list[Path]:
     return sorted((resumable_sibling(out) / "_progress").glob("part-*.json"))
 
 
-def test_a_killed_run_resumes_and_equals_an_uninterrupted_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["sigkill", "ctrl-c"])
+def test_a_killed_run_resumes_and_equals_an_uninterrupted_one(tmp_path: Path, how: str) -> None:
     out = tmp_path / "killed"
     args = ["run", BASELINE, "-n", "80", "-m", "36", "--seed", "9", "-w", "1", "--batch-size", "4", "-o", out]
     proc = subprocess.Popen(
@@ -136,9 +137,19 @@ def test_a_killed_run_resumes_and_equals_an_uninterrupted_one(tmp_path: Path) ->
     deadline = time.monotonic() + 120
     while len(_records(out)) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)  # no handler runs: what an out-of-memory killer does
-    proc.wait()
+    if how == "sigkill":  # no handler runs: what an out-of-memory killer does
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:  # a terminal's Ctrl-C: the run stops and keeps its finished batches, saying so in one line
+        os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate()
     kept = _records(out)
+    if how == "ctrl-c":
+        assert proc.returncode == 130
+        message = stderr.decode().strip()
+        assert message == (
+            f"interrupted; {len(kept)} finished batches ({4 * len(kept)} runs) kept: "
+            f"run the same command with --out {out} to finish them"
+        ), message
     assert 3 <= len(kept) < 20, "the run was not killed partway"
     assert out.is_dir() and not any(out.iterdir())  # the claim stays, empty
     # a killed run's folder is not mistaken for results

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from sanctionsim.experiments.estimate import LARGE_RUN, Estimate
 from sanctionsim.formatting import plain_json
+from sanctionsim.results.store import NOTHING_WRITTEN, RunInterrupted
 from sanctionsim.scenario.errors import ScenarioWarning
 
 console = Console()
@@ -29,10 +30,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit code for bad input (a bad scenario, option or results folder).
 BAD_INPUT = 2
-
-
-#: What an interrupted command prints (results are written atomically, so a stopped run leaves none).
-INTERRUPTED = "interrupted; nothing written"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -81,7 +78,8 @@ def handle_errors[F: Callable[..., Any]](func: F) -> F:
     """Turn bad input and file-system errors into one line on stderr and exit code 2.
 
     Also: scenario warnings print as one ``warning:`` line each; Ctrl-C (and SIGTERM, see
-    :func:`interrupt_on`) prints :data:`INTERRUPTED` and exits with 128 + the signal number.
+    :func:`interrupt_on`) prints one line, what a run kept or
+    :data:`~sanctionsim.results.store.NOTHING_WRITTEN`, and exits with 128 + the signal number.
     """
 
     @functools.wraps(func)
@@ -95,8 +93,9 @@ def handle_errors[F: Callable[..., Any]](func: F) -> F:
                 fail(os_error_message(err))
             except ValueError as err:
                 fail(str(err))
-            except KeyboardInterrupt as err:
-                err_console.print(INTERRUPTED, highlight=False, soft_wrap=True)
+            except KeyboardInterrupt as err:  # a run's RunInterrupted says what it kept
+                message = str(err) if isinstance(err, RunInterrupted) else NOTHING_WRITTEN
+                err_console.print(escape(message), highlight=False, soft_wrap=True)
                 raise typer.Exit(128 + getattr(err, "signum", signal.SIGINT)) from None
 
     return wrapper  # type: ignore[return-value]

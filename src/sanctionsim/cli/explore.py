@@ -26,6 +26,7 @@ from sanctionsim.cli.run import Json, Months, Seed, Sets, Workers, Yes, default_
 from sanctionsim.formatting import format_number, plain_json
 from sanctionsim.results import Results, load_results
 from sanctionsim.results.comparison import is_comparison_folder
+from sanctionsim.results.store import unfinished_run
 
 ResultsArg = Annotated[Path, typer.Argument(help="Results folder of a sweep (or of any run).")]
 FigureOpt = Annotated[
@@ -78,7 +79,10 @@ def sweep_command(
     seed: Seed = None,
     months: Months = None,
     set_: Sets = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (must not exist).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder: new, or one a stopped sweep left to finish."),
+    ] = None,
     workers: Workers = None,
     yes: Yes = False,
     json_: Json = False,
@@ -92,7 +96,7 @@ def sweep_command(
 
     base = load_for_run(find_scenario(scenario), overrides=set_ or [])
     target = out or default_out(f"sweep-{base.name}")
-    if target.exists():
+    if target.exists() and unfinished_run(target) is None:  # a stopped sweep's folder is finished
         raise FileExistsError(f"{target}: results folder exists; pass another --out")
     with progress_bar(f"sweep {base.name}", enabled=not json_) as update:
         result = sweep(

@@ -174,7 +174,7 @@ def run_command(
             progress=update,
             command=sys.argv,
             record=mode,
-            resume=unfinished is not None,
+            resume=True if unfinished is not None else None,  # None: keep finished batches on Ctrl-C
             layout=layout,
         )
     table = pd.DataFrame(results.manifest["summary"], columns=SUMMARY_COLUMNS)

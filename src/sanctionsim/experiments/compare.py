@@ -27,6 +27,7 @@ from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, load_for_run
 from sanctionsim.results.comparison import write_comparison_file
+from sanctionsim.results.store import RunInterrupted
 
 __all__ = ["compare"]
 
@@ -141,21 +142,24 @@ def compare(
 
     target = Path(out)
     folders = dict(zip(names, folder_names(names), strict=True))
-    with atomic_folder(target) as tmp:
-        results = {
-            name: simulate(
-                spec,
-                out=tmp / folders[name],
-                workers=workers,
-                progress=_runner(i * spec.runs),
-                command=command,
-                layout=layout,
-                manifest_extra=manifest_extra,
-            )
-            for i, (name, spec) in enumerate(zip(names, specs, strict=True))
-        }
-        comparison = from_results(results, metrics=metrics)
-        write_comparison_file(tmp, comparison.to_dict())
+    try:
+        with atomic_folder(target) as tmp:
+            results = {
+                name: simulate(
+                    spec,
+                    out=tmp / folders[name],
+                    workers=workers,
+                    progress=_runner(i * spec.runs),
+                    command=command,
+                    layout=layout,
+                    manifest_extra=manifest_extra,
+                )
+                for i, (name, spec) in enumerate(zip(names, specs, strict=True))
+            }
+            comparison = from_results(results, metrics=metrics)
+            write_comparison_file(tmp, comparison.to_dict())
+    except RunInterrupted as err:  # the comparison folder goes whole: no scenario's batches are kept
+        raise RunInterrupted(signum=err.signum) from None
     comparison.path = target
     for name, res in comparison.results.items():
         res.path = target / folders[name]

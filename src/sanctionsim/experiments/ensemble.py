@@ -176,8 +176,10 @@ def simulate(
         record: ``full``, ``flows`` or ``metrics`` (default: ``full`` up to
             :data:`~sanctionsim.results.tables.FULL_RECORD_RUNS` runs, ``metrics`` above; see
             :mod:`sanctionsim.results.tables`).
-        resume: Finish the unfinished run a killed process left at ``out``, keeping its verified
-            batches: ``None`` (default) does it when there is one, ``True`` requires one.
+        resume: Finish the unfinished run a killed or interrupted process left at ``out``, keeping
+            its verified batches: ``None`` (default) does it when there is one, ``True`` requires
+            one, ``False`` never does (and an interrupted run then keeps nothing). Unless ``False``,
+            Ctrl-C or SIGTERM keeps the finished batches at ``out`` for the next call to finish.
         layout: The rows to run (default: a plain ensemble of ``runs`` replicates); it must have
             ``runs`` rows.
         manifest_extra: More entries for the manifest (a sweep records its design).
@@ -192,6 +194,8 @@ def simulate(
         ScenarioError: For a bad scenario file, override or option.
         ValueError: For a bad event path or condition, options given beside a :class:`RunSpec`, a bad
             ``record``, or ``resume=True`` with nothing to resume.
+        RunInterrupted: Ctrl-C or SIGTERM stopped a run written to ``out``; its message says what
+            was kept.
     """
     spec = _spec_of(scenario, overrides=overrides, runs=runs, seed=seed, months=months)
     progress = reporter(progress, desc=f"{spec.name}: {spec.runs} runs")
@@ -229,7 +233,10 @@ def simulate(
             t: to_pandas(pa.concat_tables([read_parquet_bytes(p.files[t]) for p in ordered])) for t in TABLES
         }
         return Results(**tables, manifest=manifest, path=None)
-    with ResultsWriter(Path(out), manifest=manifest, resume=unfinished is not None) as writer:
+    writer = ResultsWriter(
+        Path(out), manifest=manifest, resume=unfinished is not None, keep_on_interrupt=resume is not False
+    )
+    with writer:
         kept = writer.kept
         outcomes = {i: _npy_load(writer.progress_file(_outcomes_name(i))) for i in kept}
         remaining = [t for t in tasks if t[0] not in kept]

@@ -125,6 +125,26 @@ REPLICATE_SEEDS = "SeedSequence(seed, spawn_key=(replicate,))"
 #: Why a table's checksum can differ.
 CHANGED = "the table was changed after the run"
 
+#: What an interrupted run prints when it leaves nothing (no batch had finished, or it could not be kept).
+NOTHING_WRITTEN = "interrupted; nothing written"
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; its message says what was kept (one line for the CLI).
+
+    Attributes:
+        signum: The signal that stopped the run (the CLI exits with 128 + it).
+    """
+
+    def __init__(self, message: str = NOTHING_WRITTEN, *, signum: int = 2) -> None:
+        """Keep the message and the signal."""
+        super().__init__(message)
+        self.signum = signum
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 #: Where a writer keeps the record of each finished batch while it works (removed when complete).
 PROGRESS = "_progress"
 
@@ -351,7 +371,14 @@ class ResultsWriter:
         kept: The batches a resumed writer kept, by number.
     """
 
-    def __init__(self, out_dir: Path | str, *, manifest: Mapping[str, Any], resume: bool = False) -> None:
+    def __init__(
+        self,
+        out_dir: Path | str,
+        *,
+        manifest: Mapping[str, Any],
+        resume: bool = False,
+        keep_on_interrupt: bool = False,
+    ) -> None:
         """Check the target and the manifest before any work is done.
 
         Args:
@@ -360,6 +387,9 @@ class ResultsWriter:
             manifest: The run's manifest, usually from :func:`build_manifest`. Must be serialisable
                 to JSON.
             resume: Finish what a killed writer of the same run left, if anything.
+            keep_on_interrupt: On Ctrl-C or SIGTERM, keep the finished batches for a later writer
+                to finish (as a killed writer's are) and raise :class:`RunInterrupted` saying so;
+                otherwise (or when no batch had finished) delete everything.
 
         Raises:
             FileExistsError: ``out_dir`` already exists (it is left untouched).
@@ -368,6 +398,7 @@ class ResultsWriter:
         self.out_dir = Path(out_dir)
         self._folder = AtomicFolder(self.out_dir, resumable=True)
         self._resume = resume and self._folder.can_resume()
+        self._keep_on_interrupt = keep_on_interrupt
         if not self._resume:
             _refuse_existing(self.out_dir)
         self.manifest: dict[str, Any] = dict(manifest)
@@ -594,9 +625,23 @@ class ResultsWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Publish the folder on success; delete the temporary folder on failure."""
+        """Publish the folder on success; delete the temporary folder on failure, or keep the
+        finished batches of an interrupted run (``keep_on_interrupt``)."""
         if exc_type is not None:
+            signum = getattr(exc, "signum", 2)
+            if issubclass(exc_type, KeyboardInterrupt) and self._keep_on_interrupt and self._records:
+                self._closed = True
+                self._release_lock()
+                self.tmp_dir = None
+                runs = sum(r.stop - r.start for r in self._records.values())
+                raise RunInterrupted(
+                    f"interrupted; {len(self._records)} finished batches ({runs:,} runs) kept: "
+                    f"run the same command with --out {self.out_dir} to finish them",
+                    signum=signum,
+                ) from None
             self._discard()
+            if issubclass(exc_type, KeyboardInterrupt):
+                raise RunInterrupted(signum=signum) from None
             return
         try:
             self._finish()

@@ -161,6 +161,30 @@ def test_prim_finds_a_planted_box(tmp_path):
     first = data["trajectory"][0]
     assert first["coverage"] == 1.0 and first["density"] == pytest.approx(data["share"])
     assert (out / "figures" / "discover.png").stat().st_size > 0
+    assert box["meets_min_density"] and dense["meets_min_density"]
+
+
+def test_discovery_says_when_no_box_is_dense_enough_and_takes_a_folder(tmp_path):
+    out = tmp_path / "planted"
+    ss.sweep(
+        BASELINE, ["p=0:1", "q=0:1", "r=0:1"], design="lhs", samples=400, months=1, model=fm.planted, out=out
+    )
+    where = 'last(y, "2023-08", "2023-08") > 0.5'
+    # r plays no part: no box of r alone is anywhere near 0.8 dense; PRIM gives the densest it found
+    found = ss.discover(out, where=where, parameters=["r"])  # the folder, as the CLI takes it
+    assert not found.meets_min_density and found.density < 0.5
+    code, text = invoke("discover", str(out), "--where", where, "-p", "r", "--no-figure")
+    assert code == 0, text
+    assert "No box reaches the density asked (--min-density 0.8)" in " ".join(text.split())
+    code, text = invoke("discover", str(out), "--where", where, "-p", "r", "--no-figure", "--json")
+    assert json.loads(text)["box"]["meets_min_density"] is False
+    # sensitivity and the EMA export take the folder too, and give what they give for the results
+    loaded = ss.load(out)
+    assert ss.sensitivity(out, where).table.equals(ss.sensitivity(loaded, where).table)
+    experiments, outcomes = ss.to_ema(out, scalars=[where])
+    assert len(experiments) == 400 and outcomes[where].mean() == pytest.approx(
+        ss.discover(loaded, where=where).share
+    )
 
 
 # ------------------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def test_a_hand_written_spreadsheet_file_validates_through_the_cli(tmp_path):
     assert code == 0, stderr
     for rid in ("shells", "oil", "tech"):
         assert rid in stdout
-    assert "unanswered: 1 rows (satellite)" in stdout
+    assert "unanswered: 1 row (satellite)" in stdout
     assert "coverage:" in stdout and out.is_file()
 
 
@@ -189,7 +189,11 @@ GOOD = "ok,shells_prk_to_rus,sum,2023-08,2024-06,2000000,,,rounds,x\n"
         ),
         (
             "bad,shells_prk_to_rus,sum,2023-08,2027-06,1,,,rounds,x\n",
-            ["line 3 (row bad)", "window 2023-08..2027-06 is outside the run (2023-08..2024-07)"],
+            ["line 3 (row bad)", "window 2023-08..2027-06 ends after the run (2023-08..2024-07)", "--until"],
+        ),
+        (
+            "bad,shells_prk_to_rus,sum,2022-01,2023-12,1,,,rounds,x\n",
+            ["line 3 (row bad)", "window 2022-01..2023-12 starts before the run", "starts earlier"],
         ),
         (
             "bad,shells_prk_to_rus,sum,2023-08,2024-06,1.2.3,,,rounds,x\n",
@@ -206,7 +210,16 @@ GOOD = "ok,shells_prk_to_rus,sum,2023-08,2024-06,2000000,,,rounds,x\n"
             ["line 3 (row bad)", "no value, low or high"],
         ),
     ],
-    ids=["unknown-metric", "window-outside", "malformed-number", "aggregate", "month", "duplicate", "empty"],
+    ids=[
+        "unknown-metric",
+        "window-after",
+        "window-before",
+        "malformed-number",
+        "aggregate",
+        "month",
+        "duplicate",
+        "empty",
+    ],
 )
 def test_bad_rows_give_one_line_naming_the_file_and_row(tmp_path, row, expected):
     file = write(tmp_path / "obs.csv", HEADER + GOOD + row)

@@ -169,8 +169,16 @@ class Quantity:
         for w in self.windows:
             if w.metric not in known_set:
                 raise ValueError(unknown_metric_message(w.metric, list(known)))
-            if month(w.start) < first or month(w.end) > last:
-                raise ValueError(f"window {w.start}..{w.end} is outside the run ({first}..{last})")
+            if month(w.start) < first:
+                raise ValueError(
+                    f"window {w.start}..{w.end} starts before the run ({first}..{last}): "
+                    "a scenario that starts earlier can answer it"
+                )
+            if month(w.end) > last:
+                raise ValueError(
+                    f"window {w.start}..{w.end} ends after the run ({first}..{last}): "
+                    "select earlier rows with --until, or run more --months"
+                )
 
     def evaluate(self, metrics: pd.DataFrame) -> np.ndarray:
         """One value per replicate (in replicate order) from a metrics table.

@@ -5,7 +5,8 @@ PRIM (the Patient Rule Induction Method, Friedman and Fisher 1999), as used for 
 slice at a time, trading *coverage* (the share of all replicates where the condition holds that fall
 inside the box) for *density* (the share of the replicates inside the box where it holds). The
 peeling trajectory is that trade-off; the chosen box is the one with the most coverage among those
-at least ``min_density`` dense. Each limit of the box has a quasi-p-value: a one-sided binomial test
+at least ``min_density`` dense, or the densest box when none is (``meets_min_density`` says
+which). Each limit of the box has a quasi-p-value: a one-sided binomial test
 of whether the density would be as high without that limit (Bryant and Lempert 2010).
 
 The condition is an analyst's claim, ``policies/sanctions-enforced:shells_halved``, or any condition
@@ -16,6 +17,7 @@ optional extra ``sanctionsim[ema]``. This module reads results and runs nothing.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sanctionsim.analysis.load import one_run
 from sanctionsim.analysis.outcomes import condition, explored
 from sanctionsim.formatting import plain_json
 from sanctionsim.results import Results
@@ -87,6 +90,12 @@ class Discovery:
         return float(self.trajectory["density"].iloc[self.chosen])
 
     @property
+    def meets_min_density(self) -> bool:
+        """Whether the chosen box is at least as dense as asked (``min_density``); when no box on
+        the trajectory is, PRIM returns the densest it found."""
+        return self.density >= float(self.settings.get("min_density", 0.0)) - 1e-12
+
+    @property
     def mass(self) -> float:
         """Share of all replicates inside the chosen box."""
         return float(self.trajectory["mass"].iloc[self.chosen])
@@ -104,6 +113,7 @@ class Discovery:
                     "coverage": self.coverage,
                     "density": self.density,
                     "mass": self.mass,
+                    "meets_min_density": self.meets_min_density,
                     "limits": self.limits.to_dict(orient="records"),
                 },
                 "trajectory": self.trajectory.to_dict(orient="records"),
@@ -201,7 +211,7 @@ def prim_box(
 
 
 def discover(
-    results: Results,
+    results: Results | str | os.PathLike[str],
     *,
     claim: str | None = None,
     where: str | None = None,
@@ -214,7 +224,7 @@ def discover(
     """Find where in parameter space a claim (or a condition) holds, by PRIM over the replicates.
 
     Args:
-        results: A sweep's results (or any run whose parameters vary).
+        results: A sweep's results (or any run whose parameters vary), or its folder.
         claim: ``SCENARIO:CLAIM_ID`` (``policies/sanctions-enforced:shells_halved``) or the id of a
             claim of the run's own scenario.
         where: A condition in the claim grammar instead, e.g.
@@ -231,6 +241,7 @@ def discover(
         ValueError: For a bad condition or parameter, results without inputs, or a condition that
             holds in every replicate or in none.
     """
+    results = one_run(results, what="discover")
     cond = condition(results, claim=claim, where=where)
     table = results.joined()
     names = list(explored(results) if parameters is None else parameters)

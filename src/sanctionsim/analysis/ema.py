@@ -11,6 +11,7 @@ EMA itself is not needed to build the pair.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sanctionsim.analysis.effects import Comparison
+from sanctionsim.analysis.load import opened
 from sanctionsim.analysis.outcomes import metric_columns, outcomes
 from sanctionsim.results import Results
 
@@ -61,7 +63,7 @@ def _one(
 
 
 def to_ema(
-    results: Results | Comparison,
+    results: Results | Comparison | str | os.PathLike[str],
     *,
     metrics: Sequence[str] | None = None,
     scalars: Sequence[str] = (),
@@ -69,7 +71,8 @@ def to_ema(
     """EMA Workbench's ``(experiments, outcomes)`` for a run, a sweep, or a comparison of policies.
 
     Args:
-        results: A results folder's results, or a comparison (one block of rows per policy).
+        results: A results folder's results, or a comparison (one block of rows per policy), or
+            the folder either was written to.
         metrics: Time-series outcomes, each (experiments, months) (default: every metric).
         scalars: Scalar outcomes per experiment, in the claim grammar (expressions, conditions, claim
             references; :func:`~sanctionsim.analysis.outcomes.outcomes`).
@@ -81,6 +84,7 @@ def to_ema(
     Raises:
         ValueError: If the results record no inputs, or a metric is unknown.
     """
+    results = opened(results)
     runs = (
         results.results
         if isinstance(results, Comparison)

@@ -270,8 +270,7 @@ class Observations:
             try:
                 t.quantity.check(known=known, start=start, months=months)
             except ValueError as err:
-                hint = " (select earlier rows with --until)" if "outside the run" in str(err) else ""
-                raise ValueError(f"{self.label(t.rows[0])}: {err}{hint}") from None
+                raise ValueError(f"{self.label(t.rows[0])}: {err}") from None
 
     @property
     def last_month(self) -> str | None:

@@ -22,6 +22,7 @@ This module reads results and runs nothing.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sanctionsim.analysis.load import one_run
 from sanctionsim.analysis.outcomes import by_point, explored, outcomes
 from sanctionsim.formatting import plain_json
 from sanctionsim.results import Results
@@ -141,7 +143,7 @@ def _trees(x: pd.DataFrame, y: np.ndarray, *, seed: int, conf_level: float) -> p
 
 
 def sensitivity(
-    results: Results,
+    results: Results | str | os.PathLike[str],
     metric: str,
     *,
     method: str = "auto",
@@ -152,7 +154,7 @@ def sensitivity(
     """Rank the parameters of a sweep by their influence on an outcome.
 
     Args:
-        results: A sweep's results (or any run whose parameters vary, for ``trees``).
+        results: A sweep's results (or any run whose parameters vary, for ``trees``), or its folder.
         metric: The outcome: a numeric expression in the claim grammar, or a metric name
             (:func:`~sanctionsim.analysis.outcomes.quantity`), or a condition (a claim or a
             comparison: true or false per replicate, so its probability per design point).
@@ -170,6 +172,7 @@ def sensitivity(
     from SALib.analyze import morris as morris_analyzer
     from SALib.analyze import sobol as sobol_analyzer
 
+    results = one_run(results, what="sensitivity")
     design = results.manifest.get("design") or {}
     kind = design.get("kind")
     if method == "auto":

@@ -269,6 +269,11 @@ def discover_command(
         f"Chosen box {int(result.trajectory['box'].iloc[result.chosen])}: coverage {result.coverage:.2f}, "
         f"density {result.density:.2f}, mass {result.mass:.2f}"
     )
+    if not result.meets_min_density:
+        console.print(
+            f"No box reaches the density asked (--min-density {min_density:g}): this is the densest "
+            "found; the condition is not confined to one box of these parameters."
+        )
     view = Table(title="box limits (qp: quasi-p-value of each limit)")
     for col in ("parameter", "low", "high", "range sampled", "qp low", "qp high"):
         view.add_column(col, justify="left" if col == "parameter" else "right")

@@ -166,8 +166,9 @@ def _print_validation(result: Validation, *, title: str) -> None:
     )
     unanswered = result.observations.unanswered
     if unanswered:
+        rows = "row" if len(unanswered) == 1 else "rows"
         console.print(
-            f"unanswered: {len(unanswered)} rows ({escape(', '.join(r.id for r in unanswered))}); "
+            f"unanswered: {len(unanswered)} {rows} ({escape(', '.join(r.id for r in unanswered))}); "
             "see their model_note",
             soft_wrap=True,
         )

@@ -92,19 +92,42 @@ def segment_sum(a: Array, lo: int, hi: int) -> float:
 
 
 @kernel
-def group_sum(values: Array, order: Array, starts: Array, groups: Array, size: int) -> Array:
+def group_sum(
+    values: Array, order: Array, starts: Array, groups: Array, size: int, scale: Array | None = None
+) -> Array:
     """Sum the columns of ``values`` (R, C), taken in ``order``, over segments starting at ``starts``
-    into columns ``groups`` of an (R, size) array of zeros (see ``structure.GroupSum``)."""
+    into columns ``groups`` of an (R, size) array of zeros (see ``structure.GroupSum``); with
+    ``scale`` (C,), the columns of ``values * scale`` (the product taken as numpy takes it)."""
     r_count, c_count = values.shape
     out = np.zeros((r_count, size))
     buf = np.empty(c_count)
     n_groups = len(starts)
     for r in range(r_count):
-        for c in range(c_count):
-            buf[c] = values[r, order[c]]
+        if scale is None:
+            for c in range(c_count):
+                buf[c] = values[r, order[c]]
+        else:
+            for c in range(c_count):
+                buf[c] = values[r, order[c]] * scale[order[c]]
         for k in range(n_groups):
             hi = starts[k + 1] if k + 1 < n_groups else c_count
             out[r, groups[k]] = segment_sum(buf, starts[k], hi)
+    return out
+
+
+@kernel
+def sorted_group_sum(values: Array, starts: Array, groups: Array, size: int) -> Array:
+    """:func:`group_sum` for C-contiguous ``values`` whose columns are in group order already
+    (segments of each row read in place, without a copy)."""
+    r_count, c_count = values.shape
+    out = np.zeros((r_count, size))
+    flat = values.ravel()
+    n_groups = len(starts)
+    for r in range(r_count):
+        base = r * c_count
+        for k in range(n_groups):
+            hi = starts[k + 1] if k + 1 < n_groups else c_count
+            out[r, groups[k]] = segment_sum(flat, base + starts[k], base + hi)
     return out
 
 
@@ -293,13 +316,42 @@ def splitmix_uniform(keys: Array, first: int, n: int) -> Array:
 
 
 @kernel
-def padded_group_sum(values: Array, members: Array) -> Array:
+def padded_group_sum(values: Array, members: Array, scale: Array | None = None) -> Array:
     """Sum the columns of ``values`` (R, C) into groups of at most 8 columns given by ``members``
-    (see :func:`padded_members`), (R, groups): ``GroupSum`` for small groups, without branches."""
+    (see :func:`padded_members`), (R, groups): ``GroupSum`` for small groups, the arithmetic of
+    :func:`_padded_into` (a group's padding adds nothing, so its loop stops there); with ``scale``
+    (C,), the columns of ``values * scale``."""
     r_count = values.shape[0]
-    out = np.empty((r_count, members.shape[0]))
+    n_groups, width = members.shape
+    out = np.empty((r_count, n_groups))
     for r in range(r_count):
-        _padded_into(values[r], members, out[r])
+        for k in range(n_groups):
+            first = members[k, 0]
+            if first < 0:
+                out[r, k] = 0.0
+                continue
+            head = values[r, first] if scale is None else values[r, first] * scale[first]
+            if width > 1 and members[k, 1] >= 0:
+                tail = 0.0
+                for j in range(1, width):
+                    c = members[k, j]
+                    if c < 0:
+                        break
+                    tail += values[r, c] if scale is None else values[r, c] * scale[c]
+                head = head + tail
+            out[r, k] = head
+    return out
+
+
+@kernel
+def delivered_value(value: Array, delivered: Array, shipped: Array) -> Array:
+    """``value * delivered / np.maximum(shipped, EPS)`` (R, C), in one pass without temporaries."""
+    r_count, c_count = value.shape
+    out = np.empty((r_count, c_count))
+    for r in range(r_count):
+        for c in range(c_count):
+            s = shipped[r, c]
+            out[r, c] = value[r, c] * delivered[r, c] / (s if s >= EPS_K or s != s else EPS_K)
     return out
 
 

@@ -460,3 +460,55 @@ def last_axis_sum(rows: Array) -> Array:
         else:
             out[i] = pairwise_sum(flat, i * n, n)
     return out
+
+
+@kernel
+def interdict(
+    shipped: Array,
+    value: Array,
+    delivered: Array,
+    interdicted: Array,
+    detected_value: Array,
+    cols: Array,
+    route: Array,
+    seized: Array,
+    lots: Array,
+    p: Array,
+    z: Array,
+) -> None:
+    """Split what a route set's combos shipped into delivered and interdicted, in place: the
+    arithmetic of ``channels.interdict`` (the interdicted share of each shipment) fused, replicate by
+    replicate.
+
+    Each combo ``c`` (column ``cols[c]`` of the month's flows, on route ``route[c]``) loses the share
+    ``clip(m + sqrt(m (1 - m) / lots) z, 0, 1)`` of its shipment, with ``m`` the route's seized share;
+    the value detected is the shipped value times the route's detection probability.
+
+    Args:
+        shipped: Quantities shipped, (R, C) (read).
+        value: Values shipped, (R, C) (read).
+        delivered: Quantities delivered, (R, C), added to.
+        interdicted: Quantities interdicted, (R, C), added to.
+        detected_value: Values detected, (R, C), added to.
+        cols: The route set's columns, (Cs,).
+        route: Each combo's route, (Cs,).
+        seized: Seized share per route, (R, K).
+        lots: Lots per route, (R, K).
+        p: Detection probability per route, (R, K).
+        z: Each combo's standard normal, (R, Cs).
+    """
+    r_count = shipped.shape[0]
+    for r in range(r_count):
+        for i in range(len(cols)):
+            c, k = cols[i], route[i]
+            mk = seized[r, k]
+            frac = mk + np.sqrt(mk * (1.0 - mk) / lots[r, k]) * z[r, i]
+            if frac < 0.0:
+                frac = 0.0
+            elif frac > 1.0:
+                frac = 1.0
+            q = shipped[r, c]
+            lost = q * frac
+            interdicted[r, c] += lost
+            delivered[r, c] += q - lost
+            detected_value[r, c] += value[r, c] * p[r, k]

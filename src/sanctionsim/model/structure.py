@@ -94,6 +94,7 @@ class RouteSet:
         s = structure
         self.sel = (s.combo_route > 0) & (s.combo_is_cash == cash)
         self.cols = columns(self.sel)  # the same columns, as a slice where contiguous
+        self.col_index = np.flatnonzero(self.sel)  # and as indices (for compiled kernels)
         self.src = s.combo_src[self.sel]
         self.pg = s.combo_pg[self.sel]
         self.route = s.combo_route[self.sel]

@@ -512,3 +512,83 @@ def interdict(
             interdicted[r, c] += lost
             delivered[r, c] += q - lost
             detected_value[r, c] += value[r, c] * p[r, k]
+
+
+@kernel
+def ship_open(legal: Array, price: Array, pg: Array, shipped: Array, delivered: Array, value: Array) -> None:
+    """Put legal deals on the open route, in place: for each open combo ``c`` (the first ``len(pg)``
+    columns of the month's flows), the legal quantity of its pair-good ``pg[c]`` is shipped and
+    delivered, and its value is that quantity times the deal's price.
+
+    Args:
+        legal: Legal quantities over pair-goods, (R, N*N*G).
+        price: Deal prices over pair-goods, (R, N*N*G).
+        pg: Each open combo's pair-good, (C_open,).
+        shipped: Quantities shipped, (R, C), written.
+        delivered: Quantities delivered, (R, C), written.
+        value: Values shipped, (R, C), written.
+    """
+    for r in range(legal.shape[0]):
+        for c in range(len(pg)):
+            q = legal[r, pg[c]]
+            shipped[r, c] = q
+            delivered[r, c] = q
+            value[r, c] = q * price[r, pg[c]]
+
+
+@kernel
+def recorded_value(delivered: Array, unit_value: Array, good: Array, reported: Array, goods: Array) -> Array:
+    """``delivered * unit_value[:, good] * reported * goods`` (R, C), in one pass (what customs
+    record of each flow: see ``Movement.recorded_value``)."""
+    r_count, c_count = delivered.shape
+    out = np.empty((r_count, c_count))
+    for r in range(r_count):
+        for c in range(c_count):
+            out[r, c] = delivered[r, c] * unit_value[r, good[c]] * reported[c] * goods[c]
+    return out
+
+
+@kernel
+def mean_route_loss(
+    weights: Array,
+    open_: Array,
+    loss_k: Array,
+    src: Array,
+    route: Array,
+    pg_members: Array,
+    pgs: Array,
+    size: int,
+) -> Array:
+    """Each sanctioned flow's expected loss, weighted over its sender's open routes, (R, size): the
+    arithmetic of ``Legality.expected_loss`` fused, replicate by replicate; 1 where no open route
+    carries the flow.
+
+    Args:
+        weights: Each sender's route weights, (R, N, K).
+        open_: 1 where a route has capacity, (R, K).
+        loss_k: Expected cost share per route, (R, K).
+        src: Each combo's sender, (Cs,).
+        route: Each combo's route, (Cs,).
+        pg_members: Each pair-good's combos (see :func:`padded_members`).
+        pgs: The pair-goods' columns of the output, (U,).
+        size: Columns of the output (every pair-good).
+    """
+    r_count = weights.shape[0]
+    n_combos = len(route)
+    out = np.ones((r_count, size))
+    w = np.empty(n_combos)
+    wl = np.empty(n_combos)
+    total = np.empty(len(pgs))
+    loss = np.empty(len(pgs))
+    for r in range(r_count):
+        for c in range(n_combos):
+            k = route[c]
+            w[c] = weights[r, src[c], k] * open_[r, k]
+            wl[c] = w[c] * loss_k[r, k]
+        _padded_into(w, pg_members, total)
+        _padded_into(wl, pg_members, loss)
+        for u in range(len(pgs)):
+            t = total[u]
+            if t > 0:
+                out[r, pgs[u]] = loss[u] / (t if t >= EPS_K or t != t else EPS_K)
+    return out

@@ -35,7 +35,7 @@ class Recorder:
         # the metrics, (R, months, M): written in place month by month (room for the scenario's
         # horizon, doubled when a run goes on past it)
         self._values = np.zeros((world.n_replicates, max(1, world.config.months), len(self.names)))
-        self._slices = []  # each result's columns in a row of metrics
+        self._slices: list[slice] = []  # each result's columns in a row of metrics
         start = 0
         for _, res in self.results:
             width = len(res.metrics(world.roles))

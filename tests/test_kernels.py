@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sanctionsim.constants import EPS
 from sanctionsim.model import kernels
 from sanctionsim.model.structure import GroupSum, colsum, lastsum, rowsum
 
@@ -54,3 +55,22 @@ def test_last_axis_sums_equal_numpys(shape: tuple[int, ...]) -> None:
     x = rng.standard_normal(shape) * 10 ** rng.uniform(-6, 6, shape)
     assert np.array_equal(lastsum(x), x.sum(axis=-1))
     assert np.array_equal(lastsum(x[:1]), x[:1].sum(axis=-1))  # one replicate: the same numbers
+
+
+@pytest.mark.parametrize("columns", [1, 9, 40, 194])
+def test_weighted_group_sums_equal_numpys_product_then_sum(columns: int) -> None:
+    rng = np.random.default_rng(columns)
+    x = rng.standard_normal((6, columns)) * 10 ** rng.uniform(-6, 6, (6, columns))
+    weight = rng.random(columns) < 0.6
+    for index in (rng.integers(0, max(1, columns // 3), columns), np.sort(rng.integers(0, 4, columns))):
+        by = GroupSum(index, int(index.max()) + 1)
+        assert np.array_equal(by(x, weight), by(x * weight))
+        assert np.array_equal(by(x[:1], weight), by(x * weight)[:1])  # one replicate: the same numbers
+
+
+def test_delivered_value_equals_numpys() -> None:
+    rng = np.random.default_rng(3)
+    value, delivered = rng.random((5, 30)) * 1e6, rng.random((5, 30))
+    shipped = np.where(rng.random((5, 30)) < 0.5, 0.0, rng.random((5, 30)))
+    expected = value * delivered / np.maximum(shipped, EPS)
+    assert np.array_equal(kernels.delivered_value(value, delivered, shipped), expected)

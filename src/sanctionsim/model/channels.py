@@ -16,6 +16,7 @@ import numpy as np
 
 from sanctionsim.constants import EPS
 from sanctionsim.model import kernels
+from sanctionsim.model.context import Flows
 from sanctionsim.model.pars import RoutePars
 from sanctionsim.model.streams import Streams
 from sanctionsim.model.structure import RouteSet, Structure
@@ -77,26 +78,47 @@ def allocate(
     )
 
 
-def interdicted_share(
-    rs: RouteSet,
-    shipped_val: Array,
-    p_detect: Array,
-    routes: RoutePars,
-    streams: Streams,
-    structure: Structure,
-    t: int,
-) -> Array:
-    """The share of each combo's shipment that is interdicted this month, (R, Cs)."""
-    k = rs.route
-    lots = np.maximum(1.0, rs.by_route(shipped_val) / routes.lot_value)
-    m = seized_share(p_detect, routes)
-    # one normal per good each route can carry: a fixed count each month, whatever flows
+def route_normals(rs: RouteSet, streams: Streams, structure: Structure, t: int) -> Array:
+    """Each combo's standard normal for month ``t``, (R, Cs): one normal per good each route can
+    carry (a fixed count each month, whatever flows), read by the route's combos of that good."""
     z = np.concatenate(
         [
             streams.normal(f"route:{structure.routes[kk]}", t, len(structure.route_goods[kk]))
             for kk in rs.routes
         ],
         axis=1,
-    )[:, rs.z_col]
-    mk = m[:, k]
-    return np.clip(mk + np.sqrt(mk * (1.0 - mk) / lots[:, k]) * z, 0.0, 1.0)
+    )
+    return np.ascontiguousarray(z[:, rs.z_col])
+
+
+def interdict(
+    rs: RouteSet,
+    flows: Flows,
+    p_detect: Array,
+    routes: RoutePars,
+    streams: Streams,
+    structure: Structure,
+    t: int,
+) -> None:
+    """Interdict the route set's shipments of month ``t``, in place: each combo loses its interdicted
+    share of what it shipped (added to ``flows.interdicted``; the rest to ``flows.delivered``), and
+    its shipped value times its route's detection probability is detected (``flows.detected_value``).
+
+    The interdicted share of a combo is ``clip(m + sqrt(m (1 - m) / lots) z, 0, 1)``: ``m`` its route's
+    :func:`seized_share`, ``lots`` the route's value shipped over its lot value (at least one), ``z``
+    its normal (:func:`route_normals`); compiled in :func:`sanctionsim.model.kernels.interdict`.
+    """
+    lots = np.maximum(1.0, rs.by_route(flows.value[:, rs.cols]) / routes.lot_value)
+    kernels.interdict(
+        flows.shipped,
+        flows.value,
+        flows.delivered,
+        flows.interdicted,
+        flows.detected_value,
+        rs.col_index,
+        rs.route,
+        np.ascontiguousarray(seized_share(p_detect, routes), dtype=np.float64),
+        np.ascontiguousarray(lots, dtype=np.float64),
+        np.ascontiguousarray(p_detect, dtype=np.float64),
+        route_normals(rs, streams, structure, t),
+    )

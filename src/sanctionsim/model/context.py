@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sanctionsim.constants import EPS
+from sanctionsim.model import kernels
 
 Array = np.ndarray
 
@@ -76,7 +76,7 @@ class Flows:
 
     def delivered_value(self) -> Array:
         """Value of what was delivered [USD], (R, C): shipped value times the delivered share."""
-        return self.value * self.delivered / np.maximum(self.shipped, EPS)
+        return kernels.delivered_value(self.value, self.delivered, self.shipped)
 
 
 @dataclass

@@ -92,19 +92,42 @@ def segment_sum(a: Array, lo: int, hi: int) -> float:
 
 
 @kernel
-def group_sum(values: Array, order: Array, starts: Array, groups: Array, size: int) -> Array:
+def group_sum(
+    values: Array, order: Array, starts: Array, groups: Array, size: int, scale: Array | None = None
+) -> Array:
     """Sum the columns of ``values`` (R, C), taken in ``order``, over segments starting at ``starts``
-    into columns ``groups`` of an (R, size) array of zeros (see ``structure.GroupSum``)."""
+    into columns ``groups`` of an (R, size) array of zeros (see ``structure.GroupSum``); with
+    ``scale`` (C,), the columns of ``values * scale`` (the product taken as numpy takes it)."""
     r_count, c_count = values.shape
     out = np.zeros((r_count, size))
     buf = np.empty(c_count)
     n_groups = len(starts)
     for r in range(r_count):
-        for c in range(c_count):
-            buf[c] = values[r, order[c]]
+        if scale is None:
+            for c in range(c_count):
+                buf[c] = values[r, order[c]]
+        else:
+            for c in range(c_count):
+                buf[c] = values[r, order[c]] * scale[order[c]]
         for k in range(n_groups):
             hi = starts[k + 1] if k + 1 < n_groups else c_count
             out[r, groups[k]] = segment_sum(buf, starts[k], hi)
+    return out
+
+
+@kernel
+def sorted_group_sum(values: Array, starts: Array, groups: Array, size: int) -> Array:
+    """:func:`group_sum` for C-contiguous ``values`` whose columns are in group order already
+    (segments of each row read in place, without a copy)."""
+    r_count, c_count = values.shape
+    out = np.zeros((r_count, size))
+    flat = values.ravel()
+    n_groups = len(starts)
+    for r in range(r_count):
+        base = r * c_count
+        for k in range(n_groups):
+            hi = starts[k + 1] if k + 1 < n_groups else c_count
+            out[r, groups[k]] = segment_sum(flat, base + starts[k], base + hi)
     return out
 
 
@@ -293,13 +316,42 @@ def splitmix_uniform(keys: Array, first: int, n: int) -> Array:
 
 
 @kernel
-def padded_group_sum(values: Array, members: Array) -> Array:
+def padded_group_sum(values: Array, members: Array, scale: Array | None = None) -> Array:
     """Sum the columns of ``values`` (R, C) into groups of at most 8 columns given by ``members``
-    (see :func:`padded_members`), (R, groups): ``GroupSum`` for small groups, without branches."""
+    (see :func:`padded_members`), (R, groups): ``GroupSum`` for small groups, the arithmetic of
+    :func:`_padded_into` (a group's padding adds nothing, so its loop stops there); with ``scale``
+    (C,), the columns of ``values * scale``."""
     r_count = values.shape[0]
-    out = np.empty((r_count, members.shape[0]))
+    n_groups, width = members.shape
+    out = np.empty((r_count, n_groups))
     for r in range(r_count):
-        _padded_into(values[r], members, out[r])
+        for k in range(n_groups):
+            first = members[k, 0]
+            if first < 0:
+                out[r, k] = 0.0
+                continue
+            head = values[r, first] if scale is None else values[r, first] * scale[first]
+            if width > 1 and members[k, 1] >= 0:
+                tail = 0.0
+                for j in range(1, width):
+                    c = members[k, j]
+                    if c < 0:
+                        break
+                    tail += values[r, c] if scale is None else values[r, c] * scale[c]
+                head = head + tail
+            out[r, k] = head
+    return out
+
+
+@kernel
+def delivered_value(value: Array, delivered: Array, shipped: Array) -> Array:
+    """``value * delivered / np.maximum(shipped, EPS)`` (R, C), in one pass without temporaries."""
+    r_count, c_count = value.shape
+    out = np.empty((r_count, c_count))
+    for r in range(r_count):
+        for c in range(c_count):
+            s = shipped[r, c]
+            out[r, c] = value[r, c] * delivered[r, c] / (s if s >= EPS_K or s != s else EPS_K)
     return out
 
 
@@ -407,4 +459,136 @@ def last_axis_sum(rows: Array) -> Array:
             out[i] = block_sum(flat, i * n, n)
         else:
             out[i] = pairwise_sum(flat, i * n, n)
+    return out
+
+
+@kernel
+def interdict(
+    shipped: Array,
+    value: Array,
+    delivered: Array,
+    interdicted: Array,
+    detected_value: Array,
+    cols: Array,
+    route: Array,
+    seized: Array,
+    lots: Array,
+    p: Array,
+    z: Array,
+) -> None:
+    """Split what a route set's combos shipped into delivered and interdicted, in place: the
+    arithmetic of ``channels.interdict`` (the interdicted share of each shipment) fused, replicate by
+    replicate.
+
+    Each combo ``c`` (column ``cols[c]`` of the month's flows, on route ``route[c]``) loses the share
+    ``clip(m + sqrt(m (1 - m) / lots) z, 0, 1)`` of its shipment, with ``m`` the route's seized share;
+    the value detected is the shipped value times the route's detection probability.
+
+    Args:
+        shipped: Quantities shipped, (R, C) (read).
+        value: Values shipped, (R, C) (read).
+        delivered: Quantities delivered, (R, C), added to.
+        interdicted: Quantities interdicted, (R, C), added to.
+        detected_value: Values detected, (R, C), added to.
+        cols: The route set's columns, (Cs,).
+        route: Each combo's route, (Cs,).
+        seized: Seized share per route, (R, K).
+        lots: Lots per route, (R, K).
+        p: Detection probability per route, (R, K).
+        z: Each combo's standard normal, (R, Cs).
+    """
+    r_count = shipped.shape[0]
+    for r in range(r_count):
+        for i in range(len(cols)):
+            c, k = cols[i], route[i]
+            mk = seized[r, k]
+            frac = mk + np.sqrt(mk * (1.0 - mk) / lots[r, k]) * z[r, i]
+            if frac < 0.0:
+                frac = 0.0
+            elif frac > 1.0:
+                frac = 1.0
+            q = shipped[r, c]
+            lost = q * frac
+            interdicted[r, c] += lost
+            delivered[r, c] += q - lost
+            detected_value[r, c] += value[r, c] * p[r, k]
+
+
+@kernel
+def ship_open(legal: Array, price: Array, pg: Array, shipped: Array, delivered: Array, value: Array) -> None:
+    """Put legal deals on the open route, in place: for each open combo ``c`` (the first ``len(pg)``
+    columns of the month's flows), the legal quantity of its pair-good ``pg[c]`` is shipped and
+    delivered, and its value is that quantity times the deal's price.
+
+    Args:
+        legal: Legal quantities over pair-goods, (R, N*N*G).
+        price: Deal prices over pair-goods, (R, N*N*G).
+        pg: Each open combo's pair-good, (C_open,).
+        shipped: Quantities shipped, (R, C), written.
+        delivered: Quantities delivered, (R, C), written.
+        value: Values shipped, (R, C), written.
+    """
+    for r in range(legal.shape[0]):
+        for c in range(len(pg)):
+            q = legal[r, pg[c]]
+            shipped[r, c] = q
+            delivered[r, c] = q
+            value[r, c] = q * price[r, pg[c]]
+
+
+@kernel
+def recorded_value(delivered: Array, unit_value: Array, good: Array, reported: Array, goods: Array) -> Array:
+    """``delivered * unit_value[:, good] * reported * goods`` (R, C), in one pass (what customs
+    record of each flow: see ``Movement.recorded_value``)."""
+    r_count, c_count = delivered.shape
+    out = np.empty((r_count, c_count))
+    for r in range(r_count):
+        for c in range(c_count):
+            out[r, c] = delivered[r, c] * unit_value[r, good[c]] * reported[c] * goods[c]
+    return out
+
+
+@kernel
+def mean_route_loss(
+    weights: Array,
+    open_: Array,
+    loss_k: Array,
+    src: Array,
+    route: Array,
+    pg_members: Array,
+    pgs: Array,
+    size: int,
+) -> Array:
+    """Each sanctioned flow's expected loss, weighted over its sender's open routes, (R, size): the
+    arithmetic of ``Legality.expected_loss`` fused, replicate by replicate; 1 where no open route
+    carries the flow.
+
+    Args:
+        weights: Each sender's route weights, (R, N, K).
+        open_: 1 where a route has capacity, (R, K).
+        loss_k: Expected cost share per route, (R, K).
+        src: Each combo's sender, (Cs,).
+        route: Each combo's route, (Cs,).
+        pg_members: Each pair-good's combos (see :func:`padded_members`).
+        pgs: The pair-goods' columns of the output, (U,).
+        size: Columns of the output (every pair-good).
+    """
+    r_count = weights.shape[0]
+    n_combos = len(route)
+    out = np.ones((r_count, size))
+    w = np.empty(n_combos)
+    wl = np.empty(n_combos)
+    total = np.empty(len(pgs))
+    loss = np.empty(len(pgs))
+    for r in range(r_count):
+        for c in range(n_combos):
+            k = route[c]
+            w[c] = weights[r, src[c], k] * open_[r, k]
+            wl[c] = w[c] * loss_k[r, k]
+        _padded_into(w, pg_members, total)
+        _padded_into(wl, pg_members, loss)
+        for u in range(len(pgs)):
+            t = total[u]
+            if t > 0:
+                out[r, pgs[u]] = loss[u] / (t if t >= EPS_K or t != t else EPS_K)
     return out

@@ -31,14 +31,29 @@ class Recorder:
         self.names = [m.name for _, res in self.results for m in res.metrics(world.roles)]
         if self.names != world.metric_names:
             raise RuntimeError("recorder: metric names differ from the world's (the schedule changed?)")
-        self.rows: list[np.ndarray] = []
+        self.months = 0  # months recorded
+        # the metrics, (R, months, M): written in place month by month (room for the scenario's
+        # horizon, doubled when a run goes on past it)
+        self._values = np.zeros((world.n_replicates, max(1, world.config.months), len(self.names)))
+        self._slices: list[slice] = []  # each result's columns in a row of metrics
+        start = 0
+        for _, res in self.results:
+            width = len(res.metrics(world.roles))
+            self._slices.append(slice(start, start + width))
+            start += width
         self.flow_parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def record(self, m: Month) -> None:
         """Record month ``m.t``: metrics, flows; last month's metrics for event conditions."""
-        row = np.concatenate([res.columns(res.evaluate(p, m)) for p, res in self.results], axis=1)
+        if self.months == self._values.shape[1]:
+            grown = np.zeros((self._values.shape[0], 2 * self.months, self._values.shape[2]))
+            grown[:, : self.months] = self._values
+            self._values = grown
+        row = self._values[:, self.months]
+        for (p, res), cols in zip(self.results, self._slices, strict=True):
+            row[:, cols] = res.columns(res.evaluate(p, m))
+        self.months += 1
         self.world.last_metrics = {name: row[:, k] for k, name in enumerate(self.names)}
-        self.rows.append(row)
         if not self.keep_flows:
             return
         f = m.flows
@@ -51,10 +66,10 @@ class Recorder:
 
     # ----------------------------------------------------------------- arrays
     def metric_values(self) -> np.ndarray:
-        """Every metric of every month, (R, T, M)."""
-        if not self.rows:
-            return np.zeros((self.world.n_replicates, 0, len(self.names)))
-        return np.stack(self.rows, axis=1)
+        """Every metric of every month, (R, T, M) (a read-only view of the recorder's array)."""
+        out = self._values[:, : self.months]
+        out.flags.writeable = False
+        return out
 
     def flow_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The flows with something shipped, replicate by replicate, month by month, combo by combo:
@@ -97,9 +112,9 @@ class Recorder:
     def metrics_frame(self) -> pd.DataFrame:
         """One row per (replicate, month), one column per metric."""
         w = self.world
-        months = len(self.rows)
+        months = self.months
         r = w.n_replicates
-        data = np.stack(self.rows, axis=1) if self.rows else np.zeros((r, 0, len(self.names)))
+        data = self.metric_values()
         reps = np.repeat(w.replicates, months).astype(np.int32)
         month = np.tile(np.arange(months, dtype=np.int32), r)
         frame = pd.DataFrame(
@@ -125,7 +140,7 @@ class Recorder:
             {
                 "replicate": reps.astype(np.int32),
                 "month": month.astype(np.int32),
-                "date": self._dates(len(self.rows))[month]
+                "date": self._dates(self.months)[month]
                 if len(month)
                 else pd.DatetimeIndex([], dtype="datetime64[ns]"),
                 "src": codes[s.combo_src[combo]],

@@ -69,14 +69,17 @@ class GroupSum:
         # groups of at most 8 columns: a compiled loop without branches (numpy's order: in sequence)
         self.members = kernels.padded_members(index, size) if 0 < widest <= 8 else None
 
-    def __call__(self, values: np.ndarray) -> np.ndarray:
+    def __call__(self, values: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+        """Sum the columns of ``values`` (R, C) into groups, (R, size); with ``scale`` (C,), the
+        columns of ``values * scale`` (the same numbers, without the product's temporary)."""
+        values = np.asarray(values, dtype=np.float64)
+        if scale is not None:
+            scale = np.asarray(scale, dtype=np.float64)
         if self.members is not None:
-            return kernels.padded_group_sum(np.asarray(values, dtype=np.float64), self.members)
-        out = np.zeros((values.shape[0], self.size))
-        if len(self.groups):
-            ordered = values if self.sorted else values[:, self.order]
-            out[:, self.groups] = np.add.reduceat(ordered, self.starts, axis=1)
-        return out
+            return kernels.padded_group_sum(values, self.members, scale)
+        if self.sorted and scale is None and values.flags.c_contiguous:
+            return kernels.sorted_group_sum(values, self.starts, self.groups, self.size)
+        return kernels.group_sum(values, self.order, self.starts, self.groups, self.size, scale)
 
 
 class RouteSet:
@@ -91,6 +94,7 @@ class RouteSet:
         s = structure
         self.sel = (s.combo_route > 0) & (s.combo_is_cash == cash)
         self.cols = columns(self.sel)  # the same columns, as a slice where contiguous
+        self.col_index = np.flatnonzero(self.sel)  # and as indices (for compiled kernels)
         self.src = s.combo_src[self.sel]
         self.pg = s.combo_pg[self.sel]
         self.route = s.combo_route[self.sel]

@@ -29,16 +29,9 @@ class _Interdiction(Process):
         rs: RouteSet = self.structure.cash_routes if self.cash else self.structure.goods_routes
         if not len(rs.pg):
             return
-        f, sel = m.flows, rs.cols
-        shipped, value = f.shipped[:, sel], f.value[:, sel]
-        if shipped.max(initial=0.0) <= 0.0:
+        if m.flows.shipped[:, rs.cols].max(initial=0.0) <= 0.0:
             return
-        p = m.detection.p
-        frac = channels.interdicted_share(rs, value, p, self.routes, self.streams, self.structure, m.t)
-        interdicted = shipped * frac
-        f.interdicted[:, sel] += interdicted
-        f.delivered[:, sel] += shipped - interdicted
-        f.detected_value[:, sel] += value * p[:, rs.route]
+        channels.interdict(rs, m.flows, m.detection.p, self.routes, self.streams, self.structure, m.t)
 
 
 class GoodsInterdiction(_Interdiction):

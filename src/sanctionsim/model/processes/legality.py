@@ -69,11 +69,18 @@ class Legality(Process):
         )
         cap = channels.capacity(self.routes, self.route_state.health, s, self.compliance.compliance)
         open_ = cap > EPS * np.maximum(np.nan_to_num(self.routes.capacity, posinf=1.0), 1.0)
-        w = (weights * open_[:, None, :])[:, rs.src, rs.route]  # (R, Cs)
-        total = rs.by_pgs(w)
-        mean_loss = rs.by_pgs(w * loss_k[:, rs.route]) / np.maximum(total, EPS)
-        out = np.ones((self.n_replicates, s.n * s.n * s.g))
-        out[:, rs.pgs] = np.where(total > 0, mean_loss, 1.0)
+        # each combo's weight w (its sender's, zero where its route is full); per pair-good, the sum
+        # of w * loss over the sum of w (compiled: kernels.mean_route_loss)
+        out = kernels.mean_route_loss(
+            np.ascontiguousarray(weights, dtype=np.float64),
+            open_.astype(np.float64),
+            np.ascontiguousarray(loss_k, dtype=np.float64),
+            rs.src,
+            rs.route,
+            rs.pg_members,
+            rs.pgs,
+            s.n * s.n * s.g,
+        )
         return out.reshape(self.n_replicates, s.n, s.n, s.g)
 
     def step(self, m: Month) -> None:

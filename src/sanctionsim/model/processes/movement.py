@@ -8,6 +8,7 @@ import numpy as np
 
 from sanctionsim.constants import EPS
 from sanctionsim.goods import GOOD_INDEX, GOOD_NAMES
+from sanctionsim.model import kernels
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import GoodPars
 from sanctionsim.model.process import Process
@@ -153,10 +154,15 @@ class Movement(Process):
         if self._memo[0] is m:
             return self._memo[1]
         s = self.structure
-        goods = ~s.combo_is_cash & ~s.personnel[s.combo_good]
-        value = m.flows.delivered * self.goods.unit_value[:, s.combo_good] * s.combo_reported * goods
-        rec_val = value
-        self._memo = (m, value, (colsum(rec_val, self._involves), colsum(rec_val, self._with_third)))
+        goods = (~s.combo_is_cash & ~s.personnel[s.combo_good]).astype(np.float64)
+        value = kernels.recorded_value(
+            m.flows.delivered,
+            np.ascontiguousarray(self.goods.unit_value, dtype=np.float64),
+            s.combo_good,
+            np.asarray(s.combo_reported, dtype=np.float64),
+            goods,
+        )  # delivered * unit_value[:, good] * reported * goods, in one pass
+        self._memo = (m, value, (colsum(value, self._involves), colsum(value, self._with_third)))
         return value
 
     def _recorded(self, m: Month) -> tuple[np.ndarray, np.ndarray]:

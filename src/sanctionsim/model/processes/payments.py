@@ -37,7 +37,7 @@ class Billing(Process):
         s = self.structure
         r, n = self.n_replicates, s.n
         goods = ~s.combo_is_cash & ~s.personnel[s.combo_good]  # people are billed for their services
-        bill = s.by_pair(m.flows.delivered_value() * goods).reshape(r, n, n) + m.trade.services
+        bill = s.by_pair(m.flows.delivered_value(), goods).reshape(r, n, n) + m.trade.services
         barter = np.minimum(bill, bill.transpose(0, 2, 1))
         due = self.payment_state.arrears + bill
         net = due - due.transpose(0, 2, 1)
@@ -67,7 +67,7 @@ class Settlement(Process):
         """Set ``m.payments.paid`` and the arrears."""
         s = self.structure
         r, n = self.n_replicates, s.n
-        paid = s.by_pair(m.flows.delivered * s.combo_is_cash).reshape(r, n, n).transpose(0, 2, 1)
+        paid = s.by_pair(m.flows.delivered, s.combo_is_cash).reshape(r, n, n).transpose(0, 2, 1)
         m.payments.paid = paid  # paid[i, j]: j paid i
         self.state.arrears = np.maximum(0.0, m.payments.net - paid)
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from sanctionsim.goods import CASH
-from sanctionsim.model import channels
+from sanctionsim.model import channels, kernels
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Flows, Month
 from sanctionsim.model.pars import RouteChoicePars, RoutePars
@@ -64,12 +64,9 @@ class GoodsShipping(_Shipping):
         m.flows = Flows.zeros(r, len(s.combo_pg))
         legal = m.deals.legal.reshape(r, -1)
         price = m.deals.price.reshape(r, -1)
-        op = slice(0, s.n_open)
-        pg = s.combo_pg[op]
-        moved = legal[:, pg]
-        m.flows.shipped[:, op] = moved
-        m.flows.delivered[:, op] = moved
-        m.flows.value[:, op] = moved * price[:, pg]
+        # open combos (the first n_open columns): the legal quantity of their pair-good, at its price
+        f = m.flows
+        kernels.ship_open(legal, price, s.combo_pg[: s.n_open], f.shipped, f.delivered, f.value)
         pgs = s.goods_routes.pgs
         self.route(m, m.deals.sanctioned.reshape(r, -1)[:, pgs], price[:, pgs])
 

@@ -80,7 +80,7 @@ class TiesStep(Process):
         s, st, td = self.structure, self.state, self.tie_dynamics
         n, r = s.n, self.n_replicates
         goods = ~s.combo_is_cash
-        shipped = s.by_pair(m.flows.value * goods).reshape(r, n, n)
+        shipped = s.by_pair(m.flows.value, goods).reshape(r, n, n)
         trade = shipped + shipped.transpose(0, 2, 1)  # both directions
         requested = lastsum(m.deals.requested * m.deals.price)  # (R, i, j): j asked i
         got = m.payments.bill  # value of the goods i delivered to j

@@ -82,6 +82,53 @@ def test_shell_completion_is_offered_and_completes_commands_and_choices() -> Non
 
     assert complete("sanctionsim ru") == ["run"]
     assert complete("sanctionsim plot results --format ") == ["png", "svg", "pdf"]
+    # scenario names, from the packaged library and from --root
+    assert complete("sanctionsim run shocks/c") == ["shocks/ceasefire", "shocks/china-defects"]
+    assert "policies/full-pressure" in complete("sanctionsim compare baseline pol")
+    root = Path(__file__).parent / "data"
+    assert "shell_crisis" in complete(f"sanctionsim validate --root {root} shell")
+
+
+#: The arguments that name scenarios.
+SCENARIO_ARGUMENTS = {"scenario", "base", "others", "a", "b", "scenarios"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_taking_a_scenario_takes_root_and_completes_names(command: str) -> None:
+    cmd = get_command(app).commands[command]  # type: ignore[attr-defined]
+    arguments = [p for p in cmd.params if p.param_type_name == "argument" and p.name in SCENARIO_ARGUMENTS]
+    if not arguments:
+        return
+    options = {opt for p in cmd.params for opt in p.opts}
+    assert "--root" in options, f"{command} takes a scenario but no --root"
+    assert all(p._custom_shell_complete is not None for p in arguments), f"{command}: no name completion"
+
+
+def test_validate_finds_a_base_under_root_and_refuses_huge_work_without_yes(tmp_path: Path) -> None:
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / "extra.yaml").write_text("extends: baseline\nwar: {intensity: 1.1}\n", encoding="utf-8")
+    mine = tmp_path / "here.yaml"
+    mine.write_text("extends: extra\n", encoding="utf-8")
+    obs = tmp_path / "obs.csv"
+    obs.write_text(
+        "id,metric,aggregate,window_start,window_end,value,low,high,unit,source\n"
+        "s,shells_prk_to_rus,sum,2023-08,2023-10,,100000,5000000,rounds,x\n",
+        encoding="utf-8",
+    )
+    base = ["validate", mine, "-O", obs, "--runs", "3", "-w", "1", "--no-figure"]
+    code, _, err = invoke(*base)
+    assert code == 2 and "extra" in err  # without --root its base is not found
+    code, out, err = invoke(*base, "--root", root, "--json")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["answered"] == 1
+    for args in (
+        ["validate", mine, "-O", obs, "--runs", "10000000", "--root", root],
+        ["calibrate", mine, "-O", obs, "-p", "war.fire_rate=1e4:4e4", "--budget", "1000000", "--root", root],
+        ["backtest", mine, "-O", obs, "--cutoff", "2023-09", "--runs", "10000000", "--root", root],
+    ):
+        code, _, err = invoke(*args)
+        assert code == 2 and "need --yes" in err and "replicate-months" in err, (args[0], err)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -112,8 +112,8 @@ def test_a_saved_configuration_runs_with_sanctionsim_run_to_the_same_results(tmp
     assert saved == tmp_path / "my-policy.yaml"
     text = saved.read_text()
     assert text.startswith("# Saved from the sanctionsim dashboard")
-    extends = yaml.safe_load(text)["extends"]
-    assert not Path(extends).is_absolute() and (tmp_path / extends).resolve() == BASELINE.resolve()
+    assert yaml.safe_load(text)["extends"] == "baseline"  # by name: the file works from any folder
+    assert f"sanctionsim run {saved.as_posix()}\n" in text
     with pytest.raises(FileExistsError, match="exists"):
         model.save("my-policy.yaml")
 
@@ -128,6 +128,33 @@ def test_a_saved_configuration_runs_with_sanctionsim_run_to_the_same_results(tmp
         theirs = getattr(results, name).reset_index(drop=True)
         ours = getattr(mine, name).reset_index(drop=True)
         pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize("where", ["elsewhere", "root"])
+def test_a_scenario_outside_the_library_opens_saves_and_reruns(tmp_path: Path, where: str) -> None:
+    """A scenario file in any folder (or a name under --root), as an analyst keeps them."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "here.yaml").write_text("extends: baseline\nwar: {intensity: 1.25}\n", encoding="utf-8")
+    source, root = (str(folder / "here.yaml"), None) if where == "elsewhere" else ("here", str(folder))
+    saves = tmp_path / "saves"
+    saves.mkdir()
+    model = DashboardModel(source=source, replicates=3, seed=5, save_dir=str(saves), root=root, **LEVERS)
+    assert model.configuration.config.war.intensity == 1.5  # the lever, over the file's own 1.25
+    model.step()
+    saved = model.save("from-mine")
+    assert yaml.safe_load(saved.read_text())["extends"] == "here"
+    command = model.reproduce(saved)
+    assert command == f"sanctionsim run {saved.as_posix()} --root {folder.resolve().as_posix()}"
+    out = tmp_path / "results"
+    args = [*command.split()[2:], "--months", "1", "--out", str(out)]
+    done = CliRunner().invoke(app, ["run", *args])
+    assert done.exit_code == 0, done.output
+    mine = model.tables("current")
+    assert mine is not None
+    pd.testing.assert_frame_equal(
+        mine.metrics.reset_index(drop=True), load_results(out).metrics, check_dtype=False, check_exact=True
+    )
 
 
 def test_saving_refuses_a_name_that_is_not_a_scenario_file(tmp_path: Path) -> None:
@@ -234,7 +261,8 @@ def test_the_page_layout_fills_twelve_columns_without_overlap() -> None:
     [
         (["no-such-scenario"], "no scenario 'no-such-scenario'"),
         (["baseline", "--port", "70000"], "--port: a port in [0, 65535]"),
-        (["baseline", "--runs", "0"], "--runs: at least 1"),
+        (["baseline", "--runs", "0"], "--runs: between 1 and 10,000"),
+        (["baseline", "--runs", "20000"], "--runs: between 1 and 10,000 (the page steps the ensemble live)"),
     ],
 )
 def test_dashboard_command_refuses_bad_input_before_serving(args: list[str], message: str) -> None:

@@ -220,6 +220,7 @@ def discover(
     peel_alpha: float = 0.05,
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
+    root: str | os.PathLike[str] | None = None,
 ) -> Discovery:
     """Find where in parameter space a claim (or a condition) holds, by PRIM over the replicates.
 
@@ -236,13 +237,14 @@ def discover(
         peel_alpha: See :func:`prim_box`.
         paste_alpha: See :func:`prim_box`.
         mass_min: See :func:`prim_box`.
+        root: A scenarios folder the claim's scenario is looked up in as well (``--root``).
 
     Raises:
         ValueError: For a bad condition or parameter, results without inputs, or a condition that
             holds in every replicate or in none.
     """
     results = one_run(results, what="discover")
-    cond = condition(results, claim=claim, where=where)
+    cond = condition(results, claim=claim, where=where, root=root)
     table = results.joined()
     names = list(explored(results) if parameters is None else parameters)
     unknown = [p for p in names if p not in results.parameters]

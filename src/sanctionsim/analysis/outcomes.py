@@ -15,6 +15,7 @@ design's replicates per point, as sensitivity analyses need.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,12 +50,12 @@ def metric_columns(results: Results) -> list[str]:
     return [str(c) for c in results.metrics.columns if c not in _KEYS]
 
 
-def _claim(results: Results, ref: str) -> Claim:
-    """A claim named ``SCENARIO:ID`` (a scenario file or a name under ``scenarios/``), or ``ID`` of the
-    run's own scenario."""
+def _claim(results: Results, ref: str, *, root: str | os.PathLike[str] | None = None) -> Claim:
+    """A claim named ``SCENARIO:ID`` (a scenario file, or a name in ``./scenarios``, ``root`` or the
+    package), or ``ID`` of the run's own scenario."""
     scenario, sep, claim_id = ref.rpartition(":")
     if sep:
-        claims = load_scenario(find_scenario(scenario)).config.claims
+        claims = load_scenario(find_scenario(scenario, root=root), root=root).config.claims
         where = f"scenario {scenario!r}"
     else:
         claims = [Claim.model_validate(c) for c in (results.manifest.get("config") or {}).get("claims") or []]
@@ -83,8 +84,16 @@ class Condition:
     text: str = ""
 
 
-def condition(results: Results, *, claim: str | None = None, where: str | None = None) -> Condition:
+def condition(
+    results: Results,
+    *,
+    claim: str | None = None,
+    where: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> Condition:
     """Evaluate a claim (``SCENARIO:ID`` or ``ID``) or a condition in the claim grammar per replicate.
+
+    ``root`` is a scenarios folder the claim's scenario is looked up in as well (``--root``).
 
     Raises:
         ValueError: For both or neither of ``claim`` and ``where``, an unknown claim, or a bad
@@ -93,7 +102,7 @@ def condition(results: Results, *, claim: str | None = None, where: str | None =
     if (claim is None) == (where is None):
         raise ValueError("give one condition: --claim SCENARIO:CLAIM_ID or --where EXPR")
     if claim is not None:
-        c = _claim(results, claim)
+        c = _claim(results, claim, root=root)
         holds = claim_holds(results.metrics, c, known=metric_columns(results))
         return Condition(label=claim, expr=c.expr, holds=holds, text=c.text)
     assert where is not None

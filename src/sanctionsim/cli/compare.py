@@ -19,7 +19,20 @@ from sanctionsim.cli.common import (
     print_table,
     progress_bar,
 )
-from sanctionsim.cli.run import Json, Months, Root, Runs, Seed, Sets, Workers, Yes, default_out, load_named
+from sanctionsim.cli.run import (
+    Json,
+    Months,
+    Root,
+    Runs,
+    ScenarioArg,
+    ScenariosArg,
+    Seed,
+    Sets,
+    Workers,
+    Yes,
+    default_out,
+    load_named,
+)
 from sanctionsim.experiments.compare import compare
 from sanctionsim.experiments.estimate import estimate
 from sanctionsim.formatting import format_effect
@@ -51,10 +64,8 @@ ARROWS = {"P(decrease)": "↓", "P(increase)": "↑"}
 
 @handle_errors
 def compare_command(
-    base: Annotated[
-        str, typer.Argument(help="Base scenario: a file, or a name (./scenarios, else packaged).")
-    ],
-    others: Annotated[list[str], typer.Argument(help="Policy scenarios (one or more): files or names.")],
+    base: ScenarioArg,
+    others: ScenariosArg,
     runs: Runs = None,
     seed: Seed = None,
     months: Months = None,

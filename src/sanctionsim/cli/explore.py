@@ -22,7 +22,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from sanctionsim.cli.common import confirm_size, console, handle_errors, print_json, print_table, progress_bar
-from sanctionsim.cli.run import Json, Months, Seed, Sets, Workers, Yes, default_out
+from sanctionsim.cli.run import (
+    Json,
+    Months,
+    Root,
+    ScenarioArg,
+    Seed,
+    Sets,
+    Workers,
+    Yes,
+    default_out,
+    load_named,
+)
 from sanctionsim.formatting import format_number, plain_json
 from sanctionsim.results import Results, load_results
 from sanctionsim.results.comparison import is_comparison_folder
@@ -37,7 +48,7 @@ NoFigure = Annotated[bool, typer.Option("--no-figure", help="Write no figure.")]
 
 @handle_errors
 def sweep_command(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or name under scenarios/ (baseline).")],
+    scenario: ScenarioArg,
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -84,17 +95,16 @@ def sweep_command(
         typer.Option("--out", "-o", help="Results folder: new, or one a stopped sweep left to finish."),
     ] = None,
     workers: Workers = None,
+    root: Root = None,
     yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Run a scenario over an experiment design into one results folder (inputs joined by replicate)."""
     from sanctionsim.analysis.effects import Comparison
     from sanctionsim.experiments.estimate import estimate
-    from sanctionsim.experiments.spec import load_for_run
     from sanctionsim.experiments.sweep import sweep
-    from sanctionsim.scenario.library import find_scenario
 
-    base = load_for_run(find_scenario(scenario), overrides=set_ or [])
+    base = load_named(scenario, root=root, overrides=set_ or [])
     target = out or default_out(f"sweep-{base.name}")
     if target.exists() and unfinished_run(target) is None:  # a stopped sweep's folder is finished
         raise FileExistsError(f"{target}: results folder exists; pass another --out")
@@ -109,7 +119,7 @@ def sweep_command(
             uncertainties=uncertainties,
             seed=seed,
             months=months,
-            policies=policy or [],
+            policies=[load_named(p, root=root) for p in policy or []],
             levers=lever or [],
             out=target,
             workers=workers,
@@ -240,6 +250,7 @@ def discover_command(
     mass_min: Annotated[float, typer.Option("--mass-min", help="Smallest share of cases in a box.")] = 0.05,
     figure: FigureOpt = None,
     no_figure: NoFigure = False,
+    root: Root = None,
     json_: Json = False,
 ) -> None:
     """Find where in parameter space a claim holds, by PRIM (scenario discovery)."""
@@ -254,6 +265,7 @@ def discover_command(
         min_density=min_density,
         peel_alpha=peel_alpha,
         mass_min=mass_min,
+        root=root,
     )
     path = None
     if not no_figure:

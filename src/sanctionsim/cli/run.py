@@ -36,7 +36,7 @@ from sanctionsim.results import load_results
 from sanctionsim.results.store import new_folder_name, unfinished_run
 from sanctionsim.results.tables import FULL_RECORD_RUNS, RECORD_MODES, check_record, default_record
 from sanctionsim.scenario import Scenario, load_scenario
-from sanctionsim.scenario.library import find_scenario
+from sanctionsim.scenario.library import catalogue, find_scenario
 
 RESULTS_ROOT = Path("results")
 #: File formats of ``plot`` (:data:`sanctionsim.constants.FIGURE_FORMATS`).
@@ -74,6 +74,32 @@ Record = Annotated[
         show_default=False,
     ),
 ]
+
+
+def complete_scenario(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of a scenario argument: the names in ./scenarios, ``--root`` and the package
+    that start with what was typed (files complete as files where the shell does that itself)."""
+    try:
+        names = catalogue(ctx.params.get("root"))
+    except OSError:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+#: A scenario argument (one source of its help and its completion).
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario file, or name in ./scenarios, --root or the package (policies/full-pressure).",
+        autocompletion=complete_scenario,
+        show_default=False,
+    ),
+]
+#: Several scenario arguments.
+ScenariosArg = Annotated[
+    list[str],
+    typer.Argument(help="Scenario files or names.", autocompletion=complete_scenario, show_default=False),
+]
 Yes = Annotated[
     bool,
     typer.Option("--yes", help=f"Run even above {LARGE_RUN:,} replicate-months (an estimate is printed)."),
@@ -100,9 +126,7 @@ def default_out(name: str) -> Path:
 
 @handle_errors
 def run_command(
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or name (./scenarios, else packaged): baseline.")
-    ],
+    scenario: ScenarioArg,
     runs: Runs = None,
     seed: Seed = None,
     months: Months = None,

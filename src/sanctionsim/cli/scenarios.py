@@ -36,7 +36,18 @@ from sanctionsim.cli.common import (
     print_table,
     progress_bar,
 )
-from sanctionsim.cli.run import Json, Root, Runs, Seed, Sets, Workers, Yes, load_named
+from sanctionsim.cli.run import (
+    Json,
+    Root,
+    Runs,
+    ScenarioArg,
+    Seed,
+    Sets,
+    Workers,
+    Yes,
+    complete_scenario,
+    load_named,
+)
 from sanctionsim.experiments.check import ClaimCheck, check_claims, reference_probabilities
 from sanctionsim.experiments.estimate import estimate
 from sanctionsim.model.roles import Roles
@@ -55,11 +66,6 @@ from sanctionsim.scenario.loader import EXTENDS_KEY, read_yaml
 #: Where ``predictions`` writes its table by default.
 DEFAULT_PREDICTIONS = Path("docs/predictions.md")
 _VERDICT_STYLE = {"supported": "green", "contested": "yellow", "not supported": "red"}
-
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(help="Scenario file, or name in ./scenarios, --root or the package (analysts/lim-...)."),
-]
 
 
 #: Find (see :func:`find_scenario`) and load a scenario, with ``--set`` overrides.
@@ -234,8 +240,8 @@ def _show_schedule(scenario: Scenario, *, json_: bool) -> None:
 
 @handle_errors
 def diff_command(
-    a: Annotated[str, typer.Argument(help="First scenario (file or name).")],
-    b: Annotated[str, typer.Argument(help="Second scenario (file or name).")],
+    a: ScenarioArg,
+    b: ScenarioArg,
     root: Root = None,
     json_: Json = False,
 ) -> None:
@@ -464,7 +470,10 @@ def _claiming(paths: Sequence[Path], root: Path | None) -> Iterator[Scenario]:
 def predictions_command(
     scenarios: Annotated[
         list[str] | None,
-        typer.Argument(help="Scenarios to score (default: every scenario with claims under --root)."),
+        typer.Argument(
+            help="Scenarios to score (default: every scenario with claims under --root).",
+            autocompletion=complete_scenario,
+        ),
     ] = None,
     runs: Annotated[int, typer.Option("--runs", "-n", help="Replicates per scenario.")] = 100,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of every scenario's ensemble.")] = 42,

@@ -25,6 +25,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sanctionsim.cli.common import (
+    confirm_size,
     console,
     err_console,
     handle_errors,
@@ -32,21 +33,19 @@ from sanctionsim.cli.common import (
     print_table,
     progress_bar,
 )
-from sanctionsim.cli.run import Json, Runs, Seed, Sets, Workers
+from sanctionsim.cli.run import Json, Root, Runs, ScenarioArg, Seed, Sets, Workers, Yes, load_named
 from sanctionsim.experiments.backtest import backtest
 from sanctionsim.experiments.calibrate import DISCREPANCY, THRESHOLD, Calibration, calibrate
+from sanctionsim.experiments.estimate import estimate
 from sanctionsim.experiments.validate import Validation, validate
 from sanctionsim.formatting import format_number
-from sanctionsim.scenario.library import find_scenario
+from sanctionsim.scenario import Scenario
 
 #: Short names of the score kinds in tables.
 _KIND = {"crps": "CRPS", "interval": "IS", "brier": "Brier"}
 #: Folder of default validation figures.
 FIGURES_ROOT = Path("results")
 
-ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario file, or name (./scenarios, else packaged): baseline.")
-]
 ObservationsOpt = Annotated[
     Path,
     typer.Option("--observations", "-O", help="Observations file (CSV or YAML; docs/observations.md)."),
@@ -103,6 +102,12 @@ def wave_bar(description: str, *, enabled: bool) -> Iterator[Callable[[float, in
             bar.update(task, completed=done, total=total, status=text, refresh=True)
 
         yield update
+
+
+def _confirm(sc: Scenario, *, runs: int, workers: int | None, yes: bool) -> None:
+    """Refuse, after an estimate, work above the size limit without ``--yes`` (as ``run`` does):
+    ``runs`` replicates of the scenario's horizon, in all."""
+    confirm_size(estimate(runs=runs, months=sc.config.months, workers=workers, in_memory=True), yes=yes)
 
 
 def _figure_path(name: str) -> Path:
@@ -218,13 +223,17 @@ def validate_command(
     figure: Figure = None,
     no_figure: NoFigure = False,
     workers: Workers = None,
+    root: Root = None,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Score a scenario's ensemble against an observations file."""
-    file = find_scenario(scenario)
-    with progress_bar(f"{file.stem}: validating", enabled=not json_) as update:
+    sc = load_named(scenario, root=root)
+    runs_total = runs if runs is not None else sc.config.runs
+    _confirm(sc, runs=runs_total, workers=workers, yes=yes)
+    with progress_bar(f"{sc.name}: validating", enabled=not json_) as update:
         result = validate(
-            file,
+            sc,
             observations,
             runs=runs,
             seed=seed,
@@ -260,13 +269,16 @@ def calibrate_command(
     set_: Sets = None,
     out: FittedOut = None,
     workers: Workers = None,
+    root: Root = None,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Fit parameters to observations by history matching; write a fitted scenario and a report."""
-    file = find_scenario(scenario)
-    with wave_bar(f"{file.stem}: calibrating", enabled=not json_) as update:
+    sc = load_named(scenario, root=root)
+    _confirm(sc, runs=budget * replicates, workers=workers, yes=yes)
+    with wave_bar(f"{sc.name}: calibrating", enabled=not json_) as update:
         fit = calibrate(
-            file,
+            sc,
             observations,
             param or [],
             until=until,
@@ -307,13 +319,17 @@ def backtest_command(
     figure: Figure = None,
     no_figure: NoFigure = False,
     workers: Workers = None,
+    root: Root = None,
+    yes: Yes = False,
     json_: Json = False,
 ) -> None:
     """Calibrate on the rows up to a cutoff (if --param) and score the forecast of the rows after it."""
-    file = find_scenario(scenario)
-    with wave_bar(f"{file.stem}: backtest from {cutoff}", enabled=not json_) as update:
+    sc = load_named(scenario, root=root)
+    forecast = runs if runs is not None else sc.config.runs
+    _confirm(sc, runs=forecast + (budget * replicates if param else 0), workers=workers, yes=yes)
+    with wave_bar(f"{sc.name}: backtest from {cutoff}", enabled=not json_) as update:
         result = backtest(
-            file,
+            sc,
             observations,
             cutoff=cutoff,
             params=param or [],

@@ -36,12 +36,14 @@ class DashboardSettings:
         replicates: Initial ensemble size.
         seed: Initial seed (``None``: the scenario's).
         save_dir: Folder for scenario files saved from the page.
+        root: A scenarios folder to look in as well (``--root``).
     """
 
     source: str = "baseline"
     replicates: int = DEFAULT_REPLICATES
     seed: int | None = None
     save_dir: str = "."
+    root: str | None = None
 
 
 _settings = DashboardSettings()
@@ -75,12 +77,13 @@ def _session(settings: DashboardSettings) -> tuple[DashboardModel, dict[str, Any
         seed=settings.seed,
         pins=pins,
         save_dir=settings.save_dir,
+        root=settings.root,
     )
     params = model_params(
         model.controls,
         replicates=model.n_replicates,
         seed=model.seed,
-        fixed={"source": settings.source, "pins": pins, "save_dir": settings.save_dir},
+        fixed={"source": settings.source, "pins": pins, "save_dir": settings.save_dir, "root": settings.root},
     )
     return model, params
 

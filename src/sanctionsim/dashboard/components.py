@@ -75,7 +75,7 @@ def ConfigurationPanel(model: DashboardModel, month: int) -> None:
         except (ValueError, OSError) as err:
             set_message(f"Not saved: {err}")
             return
-        set_message(f"Saved {path}. Reproduce it: sanctionsim run {path}")
+        set_message(f"Saved {path}. Reproduce it: {model.reproduce(path)}")
 
     config = model.configuration.config
     solara.Style(_TABLE_CSS + ".v-tabs { display: none; }")  # one page: no tab bar

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import shlex
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ import yaml
 from sanctionsim.atomic import write_text
 from sanctionsim.dashboard.controls import Control
 from sanctionsim.scenario import Scenario, load_scenario
+from sanctionsim.scenario.library import find_scenario, search_folders
 
 
 def changed_values(
@@ -109,23 +111,73 @@ def to_yaml(doc: Mapping[str, Any]) -> str:
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
 
 
-def load_configuration(source_file: Path, doc: Mapping[str, Any]) -> Scenario:
-    """Load a configuration document through the scenario loader, as a file extending ``source_file``.
+def base_reference(
+    source_file: Path, *, root: str | os.PathLike[str] | None = None
+) -> tuple[str, Path | None]:
+    """How a configuration names the scenario it extends, and the ``--root`` that name needs.
+
+    A scenario of the library, of ``./scenarios`` or of ``root`` is named as ``run`` names it
+    (``baseline``, ``policies/full-pressure``), so a saved file works from any folder and can be
+    emailed. A file elsewhere is named by its stem and found under its own folder, which then has
+    to be given as ``--root``.
+
+    Args:
+        source_file: The scenario the dashboard started from.
+        root: The ``--root`` the dashboard was given, if any.
+
+    Returns:
+        ``(extends, root)``: the value for ``extends:`` and the root to load with (``None``: none).
+    """
+    source = source_file.resolve()
+    given = Path(root).resolve() if root is not None else None
+    for folder in search_folders(root):
+        base = folder.resolve()
+        if base in source.parents:
+            name = source.relative_to(base).with_suffix("").as_posix()
+            if _finds(name, source, root=root):
+                return name, given
+    if _finds(source.stem, source, root=source.parent):
+        return source.stem, source.parent
+    return source.as_posix(), source.parent  # shadowed by a scenario of the same name: the full path
+
+
+def _finds(name: str, source: Path, *, root: str | os.PathLike[str] | None) -> bool:
+    try:
+        return find_scenario(name, root=root).resolve() == source
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def reproduce_command(path: Path, source_file: Path, *, root: str | os.PathLike[str] | None = None) -> str:
+    """The command that reruns a configuration saved at ``path``: ``sanctionsim run FILE [--root DIR]``."""
+    _, needed = base_reference(source_file, root=root)
+    command = f"sanctionsim run {shlex.quote(Path(path).as_posix())}"
+    return command if needed is None else f"{command} --root {shlex.quote(needed.as_posix())}"
+
+
+def load_configuration(
+    source_file: Path, doc: Mapping[str, Any], *, root: str | os.PathLike[str] | None = None
+) -> Scenario:
+    """Load a configuration document through the scenario loader, as a file extending ``source_file``
+    (named as :func:`base_reference` names it, so the loader finds it as ``run`` will).
 
     Raises:
         ScenarioError: If the document does not make a valid scenario.
     """
+    extends, needed = base_reference(source_file, root=root)
     with tempfile.TemporaryDirectory(prefix="sanctionsim-dashboard-") as folder:
         file = Path(folder) / "configuration.yaml"
-        file.write_text(to_yaml({**doc, "extends": str(source_file.resolve())}), encoding="utf-8")
-        return load_scenario(file)
+        file.write_text(to_yaml({**doc, "extends": extends}), encoding="utf-8")
+        return load_scenario(file, root=needed)
 
 
-def save_configuration(path: Path, source_file: Path, doc: Mapping[str, Any]) -> Path:
+def save_configuration(
+    path: Path, source_file: Path, doc: Mapping[str, Any], *, root: str | os.PathLike[str] | None = None
+) -> Path:
     """Write a configuration as a scenario file that ``sanctionsim run`` accepts, atomically.
 
-    ``extends`` is the path of the source scenario relative to the new file's folder, so the pair
-    can move together. The file must not exist yet.
+    ``extends`` names the source as :func:`base_reference` does; the file's header gives the
+    command that reproduces it (:func:`reproduce_command`). The file must not exist yet.
 
     Raises:
         FileExistsError: If ``path`` exists.
@@ -136,14 +188,10 @@ def save_configuration(path: Path, source_file: Path, doc: Mapping[str, Any]) ->
         raise ValueError(f"{target}: a scenario file name ends in .yaml or .yml")
     if target.exists():
         raise FileExistsError(f"{target}: exists; choose another name")
-    folder = target.resolve().parent
-    try:
-        extends = Path(os.path.relpath(source_file.resolve(), folder)).as_posix()
-    except ValueError:  # another drive (Windows)
-        extends = source_file.resolve().as_posix()
+    extends, _ = base_reference(source_file, root=root)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         f"# Saved from the sanctionsim dashboard, {stamp}.\n"
-        f"# Reproduce the dashboard's ensemble: sanctionsim run {target.as_posix()}\n"
+        f"# Reproduce the dashboard's ensemble: {reproduce_command(target, source_file, root=root)}\n"
     )
     return write_text(target, header + to_yaml({**doc, "extends": extends}))

@@ -22,6 +22,7 @@ from sanctionsim.dashboard.document import (
     changed_values,
     describe_changes,
     load_configuration,
+    reproduce_command,
     save_configuration,
 )
 from sanctionsim.model import SanctionsModel
@@ -66,11 +67,12 @@ class DashboardModel(mesa.Model):
     """A scenario with the dashboard's levers applied, simulated as an ensemble month by month.
 
     Args:
-        source: Scenario file, or name under ``scenarios/`` (``baseline``).
+        source: Scenario file, or name (``baseline``), found as ``sanctionsim run`` finds it.
         replicates: Ensemble size.
         seed: Seed (default: the scenario's).
         pins: The session's pin board; a pinned configuration on it runs beside this one.
         save_dir: Folder where :meth:`save` puts scenario files given without a folder.
+        root: A scenarios folder to look in as well (``--root``).
         scenario: Mesa's experiment scenario, which SolaraViz passes on reset; unused.
         **levers: Slider positions by control name (see :func:`scenario_controls`); controls left out
             keep the scenario's value.
@@ -89,11 +91,13 @@ class DashboardModel(mesa.Model):
         seed: int | None = None,
         pins: PinBoard | None = None,
         save_dir: str = ".",
+        root: str | None = None,
         scenario: Any = None,
         **levers: float | bool,
     ) -> None:
-        self.source_file = find_scenario(source)
-        self.source: Scenario = load_scenario(self.source_file)
+        self.root = root
+        self.source_file = find_scenario(source, root=root)
+        self.source: Scenario = load_scenario(self.source_file, root=root)
         seed = self.source.config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         if int(replicates) < 1:
@@ -138,7 +142,7 @@ class DashboardModel(mesa.Model):
         )
 
     def _load(self, values: dict[str, float | bool]) -> Scenario:
-        return load_configuration(self.source_file, self.document(values))
+        return load_configuration(self.source_file, self.document(values), root=self.root)
 
     def _ensemble(self, configuration: Scenario) -> SanctionsModel:
         return SanctionsModel(
@@ -227,4 +231,8 @@ class DashboardModel(mesa.Model):
             path = path.with_suffix(".yaml")
         if path.parent == Path("."):
             path = self.save_dir / path
-        return save_configuration(path, self.source_file, self.document())
+        return save_configuration(path, self.source_file, self.document(), root=self.root)
+
+    def reproduce(self, path: Path) -> str:
+        """The command that reruns the configuration saved at ``path``."""
+        return reproduce_command(path, self.source_file, root=self.root)

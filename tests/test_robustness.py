@@ -461,6 +461,8 @@ def _edit_manifest(edit):  # type: ignore[no-untyped-def]
     ("change", "fragment"),
     [
         (_edit_manifest(lambda m: m["config"]["war"].update(fire_rate=1)), "config_hash does not match"),
+        (_edit_manifest(lambda m: m.update(seed=m["seed"] + 1)), "run_hash does not match the recorded run"),
+        (_edit_manifest(lambda m: m.update(months=m["months"] - 1)), "run_hash does not match"),
         (_edit_manifest(lambda m: m.update(schema_version=99)), "schema_version 99, but this sanctionsim"),
         (_edit_manifest(lambda m: m.pop("schema_version")), "has no schema_version"),
         (

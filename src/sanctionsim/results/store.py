@@ -670,6 +670,7 @@ class ResultsWriter:
             for name, digest in sorted(r.sha256.items())
             if not name.startswith(f"{PROGRESS}/")
         }
+        self.manifest["run_hash"] = run_hash(self.manifest)
         listed = set(self.manifest["table_sha256"])
         for table in TABLES:  # a killed writer's half-written files, and parts of no batch, go
             for path in sorted((self.tmp_dir / f"{table}.parquet").iterdir()):
@@ -694,6 +695,17 @@ def unfinished_run(out_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return {}
     return run if isinstance(run, dict) else {}
+
+
+#: What says how a folder's tables were made, beside the configuration: hashed into ``run_hash``.
+RUN_KEYS = ("config_hash", "seed", "runs", "months", "start", "record", "layout", "batches", "table_sha256")
+
+
+def run_hash(manifest: Mapping[str, Any]) -> str:
+    """SHA-256 of the manifest's :data:`RUN_KEYS`, so an edited seed, horizon or run count shows."""
+    identity = {k: manifest.get(k) for k in RUN_KEYS}
+    text = json.dumps(identity, sort_keys=True, default=_json_default, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _run_identity(manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -867,8 +879,9 @@ def verify_manifest(manifest: Mapping[str, Any], folder: Path) -> None:
 
     Raises:
         ValueError: One line naming the file: no or another ``schema_version`` (written by another
-            version of sanctionsim), a ``config_hash`` that is not the hash of ``config`` (the
-            manifest was edited), or a table whose SHA-256 differs from the one recorded (the table
+            version of sanctionsim), a ``config_hash`` that is not the hash of ``config`` or a
+            ``run_hash`` that is not the hash of the run's seed, size and tables (the manifest was
+            edited), or a table whose SHA-256 differs from the one recorded (the table
             was changed).
     """
     where = folder / MANIFEST_NAME
@@ -891,6 +904,13 @@ def verify_manifest(manifest: Mapping[str, Any], folder: Path) -> None:
         raise ValueError(
             f"{where}: config_hash does not match the recorded config: the manifest was edited or damaged "
             "after the run, so it no longer says how the results were made"
+        )
+    recorded_run = manifest.get("run_hash")  # folders written before it existed have none
+    if recorded_run is not None and recorded_run != run_hash(manifest):
+        keys = ", ".join(RUN_KEYS[1:])
+        raise ValueError(
+            f"{where}: run_hash does not match the recorded run ({keys}): the manifest was edited or "
+            "damaged after the run, so it no longer says how the results were made"
         )
     sums = manifest.get("table_sha256")
     if not isinstance(sums, Mapping):

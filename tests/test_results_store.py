@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sanctionsim.results import Results, ResultsWriter, build_manifest, load_results, write_results
-from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA, SCHEMA_VERSION
+from sanctionsim.results.store import EVENTS_SCHEMA, FLOWS_SCHEMA, SCHEMA_VERSION, run_hash
 from sanctionsim.scenario.loader import compute_config_hash
 
 MONTHS = 3
@@ -145,7 +145,8 @@ def test_a_folder_without_inputs_loads(tmp_path: Path) -> None:
     shutil.rmtree(out / "inputs.parquet")
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["tables"] = manifest["tables"][:3]
-    manifest["schema_version"] = 2  # the format before inputs
+    manifest["schema_version"] = 2  # the format before inputs (and before run_hash)
+    del manifest["run_hash"]
     for name in [n for n in manifest["table_sha256"] if n.startswith("inputs.parquet/")]:
         del manifest["table_sha256"][name]
     (out / "manifest.json").write_text(json.dumps(manifest))
@@ -259,7 +260,8 @@ def test_manifest_records_versions_and_config_hash(tmp_path: Path) -> None:
     on_disk = json.loads(text)
     # key order is kept: the order of actors in the config fixes metric names and random streams;
     # the writer adds the tables' rows, the batches and the checksums of every part
-    assert list(on_disk) == [*manifest, "rows", "batches", "table_sha256"]
+    assert list(on_disk) == [*manifest, "rows", "batches", "table_sha256", "run_hash"]
+    assert on_disk["run_hash"] == run_hash(on_disk)
     assert list(on_disk["config"]) == list(manifest["config"])
     assert on_disk["config_hash"] == manifest["config_hash"]
     assert on_disk["config"]["start"] == "2024-01-01"

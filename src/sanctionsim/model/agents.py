@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sanctionsim.constants import EPS, HEADROOM
-from sanctionsim.goods import CASH, GOOD_INDEX
+from sanctionsim.goods import CASH, GOOD_INDEX, PERSONNEL
 from sanctionsim.model import channels
 from sanctionsim.model.pars import (
     ActorPars,
@@ -32,6 +32,7 @@ from sanctionsim.model.state import EconomyState, MilitaryState, TieState
 from sanctionsim.model.world import World
 
 SHELLS = GOOD_INDEX["shells"]
+PEOPLE = [GOOD_INDEX[g] for g in PERSONNEL]
 DAYS_PER_MONTH = 365.25 / 12
 Array = np.ndarray
 
@@ -102,18 +103,20 @@ class Actor(mesa.Agent):
         gdp: Array,
         capacity: Array,
         intensity: Array,
+        start: Array,
         *,
         actors: ActorPars,
         war: WarPars,
         economy: EconomyPars,
     ) -> tuple[Array, Array]:
         """This month's production and need of every good, each (R, G), given every actor's GDP (R, N),
-        production capacity (R, N, G) and the war's intensity this month (R,).
+        production capacity (R, N, G), the war's intensity this month (R,) and at the start (R,).
 
         Production is capacity times log-normal noise; cash is foreign-currency income
         (``fx_income_share`` of monthly GDP) and its need unmodelled imports (``fx_import_share``).
         The belligerent needs ``fire_rate * intensity * (1 + trend) ** years`` rounds a day, with
-        log-normal noise.
+        log-normal noise, and its need for personnel scales with the intensity relative to the start:
+        ``need * (intensity / start) ** personnel_elasticity`` (unscaled where the start is 0).
         """
         i = self.index
         produced = capacity[:, i, :].copy()
@@ -127,6 +130,8 @@ class Actor(mesa.Agent):
             zw = self.world.streams.normal("war_demand", t, 1)[:, 0]
             fire = war.fire_rate * intensity * (1.0 + war.trend) ** (t / 12.0)
             need[:, SHELLS] = fire * DAYS_PER_MONTH * np.exp(war.noise_sd * zw - 0.5 * war.noise_sd**2)
+            relative = np.where(start > 0, intensity / np.maximum(start, EPS), 1.0)
+            need[:, PEOPLE] *= (relative**war.personnel_elasticity)[:, None]
         return produced, need
 
     # ----------------------------------------------------------------- market

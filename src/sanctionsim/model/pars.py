@@ -127,6 +127,8 @@ class DeploymentPars:
     rotation_months: Array
     attrition: Array
     speed: Array
+    assistance_invoked: Array
+    shortfall_share: Array
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class CompliancePars:
 
 @dataclass(frozen=True)
 class WarPars:
-    """The belligerent's demand for rounds, (R,)."""
+    """The belligerent's demand for rounds and personnel, (R,)."""
 
     fire_rate: Array
     intensity: Array
@@ -160,6 +162,8 @@ class WarPars:
     noise_sd: Array
     persistence: Array
     path_sd: Array
+    personnel_elasticity: Array
+    manpower_shortfall: Array
 
 
 @dataclass(frozen=True)

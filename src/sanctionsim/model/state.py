@@ -83,10 +83,12 @@ class PolicyState(State):
 
 @dataclass
 class WarState(State):
-    """The war-intensity path: its log deviation (R,) and the intensity it gives this month (R,)."""
+    """The war-intensity path: its log deviation (R,), the intensity it gives this month (R,) and the
+    intensity at the start (R,), which the belligerent's need for personnel is relative to."""
 
     log_path: Array
     intensity: Array
+    start: Array
 
 
 @dataclass

@@ -224,7 +224,7 @@ class Compliance(_Model):
 
 
 class War(_Model):
-    """Russia's war demand for artillery rounds."""
+    """The belligerent's war: its demand for artillery rounds and for personnel."""
 
     actor: str = Field("RUS", description="The belligerent [actor code]")
     fire_rate: NonNeg = Field(description="Rounds fired per day at the start [rounds/day]")
@@ -236,6 +236,16 @@ class War(_Model):
     )
     path_sd: NonNeg = Field(
         0.0, description="Monthly innovation of the log war-intensity path (0: no path uncertainty) [-]"
+    )
+    personnel_elasticity: NonNeg = Field(
+        1.0,
+        description="Elasticity of the belligerent's need for personnel (workers, troops) to the war's "
+        "intensity relative to its start (0: a fixed need; 1: proportional) [-]",
+    )
+    manpower_shortfall: NonNeg = Field(
+        0.0,
+        description="Troops the belligerent lacks per unit of war intensity; what a mutual-assistance "
+        "clause asks allies to fill [persons]",
     )
 
 
@@ -353,6 +363,16 @@ class Deployment(_Model):
     )
     attrition: Share = Field(0.0, description="Share of the deployed lost each month (casualties) [1/month]")
     speed: Share = Field(0.2, description="Share of the host's unmet request sent each month [1/month]")
+    assistance_invoked: bool = Field(
+        False,
+        description="The host has invoked a mutual-assistance clause with the sender: it also asks for "
+        "a share of its manpower shortfall (events set it) [true/false]",
+    )
+    shortfall_share: Share = Field(
+        0.0,
+        description="Share of the host's manpower shortfall (war.manpower_shortfall times the war's "
+        "intensity) it asks the sender to fill while the clause is invoked [share]",
+    )
 
     @field_validator("good")
     @classmethod

@@ -7,9 +7,12 @@ For a deployment of good ``g`` from sender A to host B, with D the people at the
 ``lost = attrition * D``, ``returned = D / rotation_months``, then
 ``sent = speed * min(max(0, need_B[g] - D), pool_A[g] * willingness_A(B) * trust)`` where the pool
 is the people A has ready (its stock of ``g``), the willingness A's logistic willingness to deal with
-B, and the trust A's trust that B pays under the contract that pays for these people (1 without
-one). Arrivals are folded in by the ``arrivals`` step; people interdicted on the way are
-turned back. Conservation: people shipped = arrived + turned back, and the people deployed at the
+B (its ties, lowered by B's arrears), and the trust A's trust that B pays under the contract that
+pays for these people (1 without one; it falls when the compensation is not paid). The host's need
+``need_B[g]`` is set by ``production``: the belligerent's follows its war path, and while a
+deployment's mutual-assistance clause is invoked it includes the share of the manpower shortfall the
+host asks that ally to fill. Arrivals are folded in by the ``arrivals`` step; people interdicted on
+the way are turned back. Conservation: people shipped = arrived + turned back, and the people deployed at the
 start plus those who arrived = returned + lost + still deployed.
 """
 
@@ -18,10 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from sanctionsim.constants import EPS
+from sanctionsim.goods import GOOD_INDEX
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import DeploymentPars, GoodPars, PaymentPars, TieDynamicsPars
 from sanctionsim.model.process import Process
+from sanctionsim.model.result import result
 from sanctionsim.model.state import (
     ArrivalState,
     DeploymentState,
@@ -110,3 +115,24 @@ class DeploymentStep(Process):
             m.trade.q[:, a, b, g] += sent[:, d]
             m.trade.price[:, a, b, g] = self.goods.unit_value[:, g]  # a month's pay: for routing and risk
         st.lost, st.returned, st.sent = lost, returned, sent
+
+    def _requested(self, m: Month, good: str) -> np.ndarray:
+        roles = self.roles
+        return m.trade.requested[:, roles.index(roles.partner), roles.index(roles.war), GOOD_INDEX[good]]
+
+    @result(
+        "workers_requested_{partner}_to_{war}",
+        "persons",
+        "{partner} workers {war} asked for this month (its need less those deployed)",
+    )
+    def _workers_requested(self, m: Month) -> np.ndarray:
+        return self._requested(m, "workers")
+
+    @result(
+        "troops_requested_{partner}_to_{war}",
+        "persons",
+        "{partner} troops {war} asked for this month (its need, with a mutual-assistance clause's share "
+        "of its manpower shortfall, less those deployed)",
+    )
+    def _troops_requested(self, m: Month) -> np.ndarray:
+        return self._requested(m, "troops")

@@ -10,6 +10,7 @@ from sanctionsim.constants import EPS
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import EnforcementPars, RoutePars
 from sanctionsim.model.process import Process
+from sanctionsim.model.result import result
 from sanctionsim.model.state import RouteState
 from sanctionsim.model.structure import lastsum
 
@@ -51,3 +52,12 @@ class Enforcement(Process):
         st.effort_share = (1.0 - a) * st.effort_share + a * target
         st.detect_prob = p
         st.detected_total = total[:, 0]
+
+    @result(
+        "detected_value",
+        "USD/month",
+        "Expected value of sanctioned flows detected this month (the adaptive policy's trigger)",
+        flow=True,
+    )
+    def _detected(self, m: Month) -> np.ndarray:
+        return self.state.detected_total

@@ -14,6 +14,7 @@ from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month
 from sanctionsim.model.pars import ActorPars, AdaptivePolicyPars, Pars, SanctionPars
 from sanctionsim.model.process import Process
+from sanctionsim.model.result import result
 from sanctionsim.model.state import PolicyState, RouteState
 
 
@@ -73,3 +74,7 @@ class Policy(Process):
         )
         lag = ap.lag.astype(np.int64)
         st.due = np.where(trigger, t + np.maximum(lag, 1), st.due)
+
+    @result("escalations", "count", "Escalations of the bloc's adaptive policy so far")
+    def _escalations(self, m: Month) -> np.ndarray:
+        return self.state.escalations.astype(float)

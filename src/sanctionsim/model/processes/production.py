@@ -1,5 +1,15 @@
 """Production and consumption: every actor produces and needs goods; need is met from stock and
-production (people are not consumed: the need for personnel is the people a host wants deployed)."""
+production (people are not consumed: the need for personnel is the people a host wants deployed).
+
+The belligerent's need follows the war path (``Actor.produce``): rounds
+``fire_rate * I[t] * (1 + trend) ** years`` a day (with noise), and personnel
+``need * (I[t] / I[0]) ** war.personnel_elasticity``, where ``I`` is the war's intensity and ``I[0]``
+its value at the start. While a deployment's mutual-assistance clause is invoked (an event sets
+``deployments.<name>.assistance_invoked``), the host asks that ally to fill a share of its manpower
+shortfall, which comes from the war path: for a deployment d of good g to the belligerent B,
+``need_B[g] += assistance_invoked[d] * shortfall_share[d] * war.manpower_shortfall * I[t]`` (the
+deployment step sends against that need; a host that is not the belligerent has no shortfall).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,7 @@ import numpy as np
 from sanctionsim.goods import GOOD_INDEX
 from sanctionsim.model.agents import Actor
 from sanctionsim.model.context import Month, Production
-from sanctionsim.model.pars import ActorPars, EconomyPars, WarPars
+from sanctionsim.model.pars import ActorPars, DeploymentPars, EconomyPars, WarPars
 from sanctionsim.model.process import Process
 from sanctionsim.model.result import result
 from sanctionsim.model.state import CapacityState, EconomyState, WarState
@@ -18,7 +28,7 @@ SHELLS = GOOD_INDEX["shells"]
 
 class ProductionStep(Process):
     """Each actor produces at its capacity (base plus built) with noise and sets its need (the
-    belligerent's from the war path); need is consumed from stock plus production."""
+    belligerent's rounds and personnel from the war path); need is consumed from stock plus production."""
 
     name = "production"
     title = "production at capacity with noise, war demand, and consumption"
@@ -26,6 +36,7 @@ class ProductionStep(Process):
     actors: ActorPars
     war_pars: WarPars
     economy_pars: EconomyPars
+    deployments: DeploymentPars
     economy: EconomyState
     war: WarState
     capacity: CapacityState
@@ -39,12 +50,19 @@ class ProductionStep(Process):
             self.economy.gdp,
             capacity,
             self.war.intensity,
+            self.war.start,
             actors=self.actors,
             war=self.war_pars,
             economy=self.economy_pars,
         )
         produced = np.stack([p[0] for p in plans], axis=1)
         need = np.stack([p[1] for p in plans], axis=1)
+        s, dp = self.structure, self.deployments
+        war = self.roles.index(self.roles.war)
+        for d in np.flatnonzero(s.deploy_host == war):  # mutual assistance: a share of the shortfall
+            shortfall = self.war_pars.manpower_shortfall * self.war.intensity
+            asked = dp.assistance_invoked[:, d] * dp.shortfall_share[:, d] * shortfall
+            need[:, war, s.deploy_good[d]] += asked
         supply = self.ledger.stock + produced
         consumed = np.where(self.structure.personnel, 0.0, np.minimum(need, supply))
         self.ledger.produce_and_consume(produced, consumed)

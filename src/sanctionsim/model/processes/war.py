@@ -4,7 +4,9 @@
 ``war.intensity * exp(x - var / 2)``, with ``var = path_sd^2 / (1 - persistence^2)`` the stationary
 variance, so once the path has settled (x starts at 0) it is mean-one around what the scenario (and
 its events) set. The belligerent's
-demand for rounds follows it (``Actor.produce``), as does the entrapment force on its ties.
+demand for rounds follows it (``Actor.produce``), as do its need for personnel (relative to the
+intensity at the start, ``start``), its manpower shortfall (``deployment``) and the entrapment force on
+its ties.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class WarPath(Process):
 
     def init_state(self) -> WarState:
         """No deviation at the start."""
-        return WarState(log_path=self.zeros(), intensity=self.war.intensity.copy())
+        start = self.war.intensity.copy()
+        return WarState(log_path=self.zeros(), intensity=start.copy(), start=start)
 
     def step(self, m: Month) -> None:
         """Draw this month's shock and set the intensity."""

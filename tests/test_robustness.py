@@ -14,12 +14,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import sanctionsim as ss
 from sanctionsim.cli.app import app
 from sanctionsim.cli.run import default_out
 from sanctionsim.experiments import ensemble as ensemble_module
@@ -207,6 +209,62 @@ def test_extends_within_the_allowed_folders_still_works(
     child.write_text("extends: notes.txt\ntitle: t\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="is not a scenario file"):
         load_scenario(child)
+
+
+def _observations_file(folder: Path, name: str, content: str | int) -> Path:
+    """An observations file: text, or (an int) a sparse file of that many bytes (a header, then zeros)."""
+    path = folder / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        with path.open("wb") as fh:
+            fh.write(b"id,value\n")
+            fh.truncate(content)
+    return path
+
+
+HOSTILE_OBSERVATIONS = [
+    ("bomb.yaml", _bomb(), "expands to more than 100,000 values"),
+    ("loop.yaml", "a: &a [1, *a]\n", "an alias refers to a mapping or list that contains it"),
+    ("deep.yaml", "[" * 100_000 + "]" * 100_000 + "\n", "nest too deep to read"),
+    ("nested.yaml", "[" * 60 + "]" * 60 + "\n", "nest more than 50 deep"),
+    ("big.csv", 60_000_000, "the file has 60,000,000 bytes; observations files are limited to 1,000,000"),
+    ("big.yaml", 2_000_000, "the file has 2,000,000 bytes; observations files are limited to 1,000,000"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), HOSTILE_OBSERVATIONS)
+def test_hostile_observations_files_are_refused_in_one_line(
+    tmp_path: Path, name: str, content: str | int, fragment: str
+) -> None:
+    path = _observations_file(tmp_path, name, content)
+    with pytest.raises(ValueError, match="^" + str(path).replace(".", r"\.") + ": ") as info:
+        ss.load_observations(path)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+    for command in (
+        ["validate", BASELINE, "-O", path, "-n", "2", "-w", "1", "--no-figure"],
+        ["calibrate", BASELINE, "-O", path, "--param", "war.fire_rate=1:2", "-o", tmp_path / "fit.yaml"],
+        ["backtest", BASELINE, "-O", path, "--cutoff", "2024-01", "-n", "2", "--no-figure"],
+    ):
+        code, out, err = invoke(*command)
+        line = one_error(err)
+        assert code == 2 and out == "" and str(path) in line and fragment in line, (command, err)
+    assert not (tmp_path / "fit.yaml").exists()
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), [HOSTILE_OBSERVATIONS[0], HOSTILE_OBSERVATIONS[4]])
+def test_hostile_observations_files_are_refused_in_bounded_memory(
+    tmp_path: Path, name: str, content: str | int, fragment: str
+) -> None:
+    path = _observations_file(tmp_path, name, content)
+    tracemalloc.start()  # Python's own allocations; the bomb once took 1.19 GB, the CSV was read whole
+    try:
+        with pytest.raises(ValueError, match=fragment):
+            ss.load_observations(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak:,} bytes"
 
 
 def test_set_of_an_unknown_actor_blames_set(tmp_path: Path) -> None:

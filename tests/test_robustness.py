@@ -365,6 +365,55 @@ def test_an_interrupt_prints_one_line_and_leaves_nothing(
     _wait_for(lambda: all(_state(w) is None for w in workers), "the workers to exit")
 
 
+def _catches(pid: int, signum: int) -> bool:
+    """Whether a live process has installed a handler for the signal (``SigCgt`` in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+@needs_proc
+@pytest.mark.parametrize(("how", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("script", ["sanctionsim", "python -m sanctionsim.cli"])
+def test_an_interrupt_while_the_command_starts_prints_one_line(
+    tmp_path: Path, how: int, code: int, script: str
+) -> None:
+    """Ctrl-C or SIGTERM in the seconds the imports take: one line and 130/143, never a traceback.
+
+    Each process is signalled once its SIGTERM handler is in place (the script installs it before
+    the slow imports), then after a delay; whenever the signal lands, the outcome must be the same.
+    """
+    command = [str(SANCTIONSIM)] if script == "sanctionsim" else [sys.executable, "-m", "sanctionsim.cli"]
+    during_imports = []
+    for delay in (0.0, 0.1, 0.3):
+        out = tmp_path / f"o{delay}"
+        proc = subprocess.Popen(
+            [*command, "run", str(BASELINE), "-n", "2", "-m", "2", "-w", "1", "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        try:
+            _wait_for(lambda p=proc: _catches(p.pid, signal.SIGTERM) or p.poll() is not None, "the handler")
+            # pyarrow is among the last libraries the command loads: not mapped yet, still importing
+            during_imports.append("pyarrow" not in Path(f"/proc/{proc.pid}/maps").read_text())
+            time.sleep(delay)
+            proc.send_signal(how)
+            _, stderr = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == code, (delay, proc.returncode, stderr)
+        assert stderr == "interrupted; nothing written\n", (delay, stderr)
+        assert not out.exists()
+    assert during_imports[0], "the handler is installed before the imports load"
+
+
 @needs_proc
 def test_workers_die_with_their_parent(big_run: tuple[subprocess.Popen[str], list[int], Path]) -> None:
     proc, workers, _ = big_run

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -28,6 +29,7 @@ from sanctionsim.experiments import ensemble as ensemble_module
 from sanctionsim.experiments import estimate as estimate_module
 from sanctionsim.experiments.estimate import DISK_BYTES_PER_REPLICATE_MONTH, estimate
 from sanctionsim.experiments.spec import run_spec
+from sanctionsim.interrupts import NOTHING_WRITTEN
 from sanctionsim.scenario import ScenarioError, ScenarioWarning, load_scenario
 from sanctionsim.scenario.bounded import MAX_FILE_BYTES, LimitError, load_bounded
 from tests.conftest import BASELINE, ROOT
@@ -717,3 +719,63 @@ def test_make_browser_never_upgrades_and_says_what_it_does(
     assert bool(real) == installs
     if not installs:
         assert "the browser tests will be skipped" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. docs/robustness.md quotes real messages
+# ---------------------------------------------------------------------------------------------
+
+PAGE = ROOT / "docs" / "robustness.md"
+
+
+def _quote(row: str, start: str) -> str:
+    """The message quoted in backticks, beginning with ``start``, in the page's row about ``row``."""
+    rows = [line for line in PAGE.read_text(encoding="utf-8").splitlines() if line.startswith(f"| {row}")]
+    assert len(rows) == 1, f"docs/robustness.md has {len(rows)} rows starting {row!r}"
+    quotes = [q for q in rows[0].split(" | ")[1].split("`")[1::2] if q.startswith(start)]
+    assert len(quotes) == 1, f"the row {row!r} quotes no single message starting {start!r}"
+    return quotes[0]
+
+
+def _shows(quote: str, real: str) -> bool:
+    """Whether ``real`` holds the quote, whose ``...`` stand for any text."""
+    at = 0
+    for part in (p.strip() for p in quote.split("...")):
+        at = real.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def test_the_page_quotes_real_messages(finished_run: Path, tmp_path: Path) -> None:
+    """A few rows' quoted messages are checked against the tool's output (one command each, fast)."""
+    bomb = _observations_file(tmp_path, "bomb.yaml", _bomb())
+    big = _observations_file(tmp_path, "big.csv", 60_000_000)
+    manifest = _tampered(finished_run, tmp_path, _edit_manifest(lambda m: m.update(schema_version=99)))
+    never = tmp_path / "never"
+    inf = scenario(tmp_path, "war:\n  fire_rate: .inf\n")
+    cases = [
+        ("`fire_rate: .inf`", "s.yaml: war.fire_rate", ["run", inf, "-o", never]),
+        ("`--set actors.XYZ.gdp=1`", "--set: actors.XYZ", ["show", BASELINE, "--set", "actors.XYZ.gdp=1"]),
+        ("`--runs 10000000`", "360,000,000", ["run", BASELINE, "--runs", "10000000", "-w", "2", "-o", never]),
+        ('YAML "billion laughs" as an observations', "bomb.yaml", ["validate", BASELINE, "-O", bomb]),
+        ("An observations file over", "big.csv", ["validate", BASELINE, "-O", big]),
+        ("A folder of another format version", "has schema_version 99", ["replay", manifest, "-o", never]),
+    ]
+    for row, start, args in cases:
+        quote = _quote(row, start)
+        code, _, err = invoke(*args)
+        assert code == 2 and _shows(quote, one_error(err)), (row, quote, err)
+    assert not never.exists()
+    assert _quote("Ctrl-C or SIGTERM in the first seconds", "interrupted") == NOTHING_WRITTEN
+
+
+def test_every_test_the_page_names_exists() -> None:
+    names = set(re.findall(r"`(test_\w+)", PAGE.read_text(encoding="utf-8")))
+    defined = {
+        name
+        for path in (ROOT / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), flags=re.M)
+    }
+    assert len(names) > 20 and names <= defined, sorted(names - defined)

@@ -15,6 +15,7 @@ from sanctionsim.cli.app import app
 from sanctionsim.experiments import design
 from sanctionsim.experiments.calibrate import Parameter, implausibility
 from sanctionsim.experiments.design import evaluate_design
+from sanctionsim.experiments.fit import Calibration
 from tests import synthetic
 from tests.conftest import BASELINE
 
@@ -95,8 +96,15 @@ def test_cli_calibrate_writes_a_fitted_scenario_that_runs(base, tmp_path):
     assert again.exit_code == 2 and "exists" in again.stderr
 
 
-def test_cli_calibrate_json_is_strict_json(base, tmp_path):
+def test_cli_calibrate_json_is_strict_json(base, tmp_path, monkeypatch):
     obs = held_out_file(base, synthetic.HELD_OUT)
+    to_json = Calibration.to_json
+
+    def with_missing_numbers(self: Calibration) -> dict:
+        # a target whose implausibility is not a number, as a zero variance would make it
+        return {**to_json(self), "missing": [float("nan"), np.float64(np.inf)]}
+
+    monkeypatch.setattr(Calibration, "to_json", with_missing_numbers)
     out = base.with_name("json-fit.yaml")
     result = runner.invoke(
         app,
@@ -124,6 +132,9 @@ def test_cli_calibrate_json_is_strict_json(base, tmp_path):
     data = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert data["fitted_scenario"] == str(out) and data["candidates"] == 16
     assert set(data["parameters"]["war.fire_rate"]) >= {"prior", "best", "low", "high", "q05", "q95"}
+    report = out.with_name("json-fit.report.json").read_text()
+    saved = json.loads(report, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in the report"))
+    assert saved["missing"] == [None, None] and data["missing"] == [None, None]
 
 
 def test_candidates_share_random_numbers(base, monkeypatch):

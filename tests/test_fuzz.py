@@ -1,4 +1,5 @@
-"""Fuzz the loader and the command line with random and mutated scenario files and ``--set`` values.
+"""Fuzz the loader and the command line with random and mutated scenario files and ``--set`` values,
+and the observations reader with mutated observations files.
 
 Every input must end either in a valid run (exit 0, a complete results folder without NaN, strict
 JSON on stdout) or in exit code 2 with one ``error:`` line: never a traceback, a hang, a NaN in
@@ -9,6 +10,8 @@ strategies draw from.
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import math
 import os
@@ -22,6 +25,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from sanctionsim.analysis.observations import SHIPPED, Observations, load_observations
 from sanctionsim.cli.app import app
 from sanctionsim.experiments.spec import run_spec
 from sanctionsim.results import load_results
@@ -270,3 +274,57 @@ def test_cli_set_values_on_the_baseline(tmp_path_factory: pytest.TempPathFactory
     for s in sets:
         args += ["--set", s]
     _check_outcome(CliRunner().invoke(app, args), out)
+
+
+OBSERVATIONS_CSV = SHIPPED.read_text(encoding="utf-8")
+#: The shipped rows as a YAML list (the other format an observations file may take).
+OBSERVATIONS_YAML = yaml.safe_dump(
+    [{k: v for k, v in row.items() if v} for row in csv.DictReader(io.StringIO(OBSERVATIONS_CSV))],
+    sort_keys=False,
+)
+
+
+@st.composite
+def observations_files(draw: st.DrawFn) -> tuple[str, str]:
+    """An observations file (suffix, text): the shipped rows as CSV or YAML, cut, spliced, given a
+    YAML bomb or deep nesting, or random text."""
+    suffix = draw(st.sampled_from((".csv", ".yaml")))
+    text = OBSERVATIONS_CSV if suffix == ".csv" else OBSERVATIONS_YAML
+    edit = draw(st.sampled_from(("none", "cut", "splice", "splice", "bomb", "deep", "garbage")))
+    if edit == "cut":
+        text = text[: draw(st.integers(0, len(text)))]
+    elif edit == "splice":
+        at = draw(st.integers(0, len(text)))
+        piece = draw(
+            st.sampled_from((",", '"', "\n", ":", "- ", "{", "]", "&x ", "*x", "\x00", "nan", "1e400"))
+        )
+        text = text[:at] + piece + text[at:]
+    elif edit == "bomb":
+        levels = draw(st.integers(2, 12))
+        lines = ["- &l0 [x, x, x, x, x, x, x, x, x, x]"]
+        lines += [f"- &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, levels)]
+        text = "\n".join(lines) + "\n"
+    elif edit == "deep":
+        depth = draw(st.sampled_from((10, 51, 2_000, 20_000)))
+        text = "- " + "[" * depth + "]" * depth + "\n"
+    elif edit == "garbage":
+        text = draw(st.text(max_size=300))
+    return suffix, text
+
+
+@FUZZ
+@given(file=observations_files())
+def test_observations_reader_gives_rows_or_a_one_line_error(
+    tmp_path_factory: pytest.TempPathFactory, file: tuple[str, str]
+) -> None:
+    suffix, text = file
+    path = tmp_path_factory.mktemp("fuzzobs") / f"obs{suffix}"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        observations = load_observations(path)
+    except ValueError as err:
+        event("refused")
+        assert str(err).startswith(f"{path}: ") and "\n" not in str(err), repr(err)
+        return
+    event("read")
+    assert isinstance(observations, Observations) and observations.rows

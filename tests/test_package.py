@@ -42,6 +42,33 @@ def invoke(*args: object) -> tuple[int, str, str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# The package's names, imported on first use
+# ---------------------------------------------------------------------------------------------
+
+
+def test_importing_the_package_or_the_script_entry_loads_no_heavy_library() -> None:
+    """``import sanctionsim`` and the script's entry are fast: numpy, pandas and typer wait for use."""
+    heavy = ("numpy", "pandas", "typer", "sanctionsim.experiments")
+    code = (
+        "import sys, sanctionsim, sanctionsim.cli.entry\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+        "from sanctionsim import simulate\n"
+        "print(simulate.__module__, 'numpy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "sanctionsim.experiments.ensemble True"]
+
+
+def test_every_public_name_resolves_and_is_listed() -> None:
+    for name in ss.__all__:
+        assert getattr(ss, name) is not None, name
+    assert set(ss.__all__) <= set(dir(ss))
+    assert ss.simulate is ss.experiments.simulate and ss.ScenarioError is ScenarioError
+    with pytest.raises(AttributeError, match="has no attribute 'simulat'"):
+        _ = ss.simulat  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------
 # Package data and the checkout
 # ---------------------------------------------------------------------------------------------
 

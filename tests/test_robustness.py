@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -14,18 +15,21 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import sanctionsim as ss
 from sanctionsim.cli.app import app
 from sanctionsim.cli.run import default_out
 from sanctionsim.experiments import ensemble as ensemble_module
 from sanctionsim.experiments import estimate as estimate_module
 from sanctionsim.experiments.estimate import DISK_BYTES_PER_REPLICATE_MONTH, estimate
 from sanctionsim.experiments.spec import run_spec
+from sanctionsim.interrupts import NOTHING_WRITTEN
 from sanctionsim.scenario import ScenarioError, ScenarioWarning, load_scenario
 from sanctionsim.scenario.bounded import MAX_FILE_BYTES, LimitError, load_bounded
 from tests.conftest import BASELINE, ROOT
@@ -209,6 +213,62 @@ def test_extends_within_the_allowed_folders_still_works(
         load_scenario(child)
 
 
+def _observations_file(folder: Path, name: str, content: str | int) -> Path:
+    """An observations file: text, or (an int) a sparse file of that many bytes (a header, then zeros)."""
+    path = folder / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        with path.open("wb") as fh:
+            fh.write(b"id,value\n")
+            fh.truncate(content)
+    return path
+
+
+HOSTILE_OBSERVATIONS = [
+    ("bomb.yaml", _bomb(), "expands to more than 100,000 values"),
+    ("loop.yaml", "a: &a [1, *a]\n", "an alias refers to a mapping or list that contains it"),
+    ("deep.yaml", "[" * 100_000 + "]" * 100_000 + "\n", "nest too deep to read"),
+    ("nested.yaml", "[" * 60 + "]" * 60 + "\n", "nest more than 50 deep"),
+    ("big.csv", 60_000_000, "the file has 60,000,000 bytes; observations files are limited to 1,000,000"),
+    ("big.yaml", 2_000_000, "the file has 2,000,000 bytes; observations files are limited to 1,000,000"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), HOSTILE_OBSERVATIONS)
+def test_hostile_observations_files_are_refused_in_one_line(
+    tmp_path: Path, name: str, content: str | int, fragment: str
+) -> None:
+    path = _observations_file(tmp_path, name, content)
+    with pytest.raises(ValueError, match="^" + str(path).replace(".", r"\.") + ": ") as info:
+        ss.load_observations(path)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+    for command in (
+        ["validate", BASELINE, "-O", path, "-n", "2", "-w", "1", "--no-figure"],
+        ["calibrate", BASELINE, "-O", path, "--param", "war.fire_rate=1:2", "-o", tmp_path / "fit.yaml"],
+        ["backtest", BASELINE, "-O", path, "--cutoff", "2024-01", "-n", "2", "--no-figure"],
+    ):
+        code, out, err = invoke(*command)
+        line = one_error(err)
+        assert code == 2 and out == "" and str(path) in line and fragment in line, (command, err)
+    assert not (tmp_path / "fit.yaml").exists()
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), [HOSTILE_OBSERVATIONS[0], HOSTILE_OBSERVATIONS[4]])
+def test_hostile_observations_files_are_refused_in_bounded_memory(
+    tmp_path: Path, name: str, content: str | int, fragment: str
+) -> None:
+    path = _observations_file(tmp_path, name, content)
+    tracemalloc.start()  # Python's own allocations; the bomb once took 1.19 GB, the CSV was read whole
+    try:
+        with pytest.raises(ValueError, match=fragment):
+            ss.load_observations(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak:,} bytes"
+
+
 def test_set_of_an_unknown_actor_blames_set(tmp_path: Path) -> None:
     code, _, err = invoke("run", BASELINE, "--set", "actors.XYZ.gdp=1", "-o", tmp_path / "o")
     line = one_error(err)
@@ -305,6 +365,55 @@ def test_an_interrupt_prints_one_line_and_leaves_nothing(
     assert stderr.strip() == "interrupted; nothing written", stderr
     assert list(out.parent.iterdir()) == [], "no results folder, claim or temporary folder is left"
     _wait_for(lambda: all(_state(w) is None for w in workers), "the workers to exit")
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether a live process has installed a handler for the signal (``SigCgt`` in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+@needs_proc
+@pytest.mark.parametrize(("how", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("script", ["sanctionsim", "python -m sanctionsim.cli"])
+def test_an_interrupt_while_the_command_starts_prints_one_line(
+    tmp_path: Path, how: int, code: int, script: str
+) -> None:
+    """Ctrl-C or SIGTERM in the seconds the imports take: one line and 130/143, never a traceback.
+
+    Each process is signalled once its SIGTERM handler is in place (the script installs it before
+    the slow imports), then after a delay; whenever the signal lands, the outcome must be the same.
+    """
+    command = [str(SANCTIONSIM)] if script == "sanctionsim" else [sys.executable, "-m", "sanctionsim.cli"]
+    during_imports = []
+    for delay in (0.0, 0.1, 0.3):
+        out = tmp_path / f"o{delay}"
+        proc = subprocess.Popen(
+            [*command, "run", str(BASELINE), "-n", "2", "-m", "2", "-w", "1", "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        try:
+            _wait_for(lambda p=proc: _catches(p.pid, signal.SIGTERM) or p.poll() is not None, "the handler")
+            # pyarrow is among the last libraries the command loads: not mapped yet, still importing
+            during_imports.append("pyarrow" not in Path(f"/proc/{proc.pid}/maps").read_text())
+            time.sleep(delay)
+            proc.send_signal(how)
+            _, stderr = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == code, (delay, proc.returncode, stderr)
+        assert stderr == "interrupted; nothing written\n", (delay, stderr)
+        assert not out.exists()
+    assert during_imports[0], "the handler is installed before the imports load"
 
 
 @needs_proc
@@ -612,3 +721,63 @@ def test_make_browser_never_upgrades_and_says_what_it_does(
     assert bool(real) == installs
     if not installs:
         assert "the browser tests will be skipped" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. docs/robustness.md quotes real messages
+# ---------------------------------------------------------------------------------------------
+
+PAGE = ROOT / "docs" / "robustness.md"
+
+
+def _quote(row: str, start: str) -> str:
+    """The message quoted in backticks, beginning with ``start``, in the page's row about ``row``."""
+    rows = [line for line in PAGE.read_text(encoding="utf-8").splitlines() if line.startswith(f"| {row}")]
+    assert len(rows) == 1, f"docs/robustness.md has {len(rows)} rows starting {row!r}"
+    quotes = [q for q in rows[0].split(" | ")[1].split("`")[1::2] if q.startswith(start)]
+    assert len(quotes) == 1, f"the row {row!r} quotes no single message starting {start!r}"
+    return quotes[0]
+
+
+def _shows(quote: str, real: str) -> bool:
+    """Whether ``real`` holds the quote, whose ``...`` stand for any text."""
+    at = 0
+    for part in (p.strip() for p in quote.split("...")):
+        at = real.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def test_the_page_quotes_real_messages(finished_run: Path, tmp_path: Path) -> None:
+    """A few rows' quoted messages are checked against the tool's output (one command each, fast)."""
+    bomb = _observations_file(tmp_path, "bomb.yaml", _bomb())
+    big = _observations_file(tmp_path, "big.csv", 60_000_000)
+    manifest = _tampered(finished_run, tmp_path, _edit_manifest(lambda m: m.update(schema_version=99)))
+    never = tmp_path / "never"
+    inf = scenario(tmp_path, "war:\n  fire_rate: .inf\n")
+    cases = [
+        ("`fire_rate: .inf`", "s.yaml: war.fire_rate", ["run", inf, "-o", never]),
+        ("`--set actors.XYZ.gdp=1`", "--set: actors.XYZ", ["show", BASELINE, "--set", "actors.XYZ.gdp=1"]),
+        ("`--runs 10000000`", "360,000,000", ["run", BASELINE, "--runs", "10000000", "-w", "2", "-o", never]),
+        ('YAML "billion laughs" as an observations', "bomb.yaml", ["validate", BASELINE, "-O", bomb]),
+        ("An observations file over", "big.csv", ["validate", BASELINE, "-O", big]),
+        ("A folder of another format version", "has schema_version 99", ["replay", manifest, "-o", never]),
+    ]
+    for row, start, args in cases:
+        quote = _quote(row, start)
+        code, _, err = invoke(*args)
+        assert code == 2 and _shows(quote, one_error(err)), (row, quote, err)
+    assert not never.exists()
+    assert _quote("Ctrl-C or SIGTERM in the first seconds", "interrupted") == NOTHING_WRITTEN
+
+
+def test_every_test_the_page_names_exists() -> None:
+    names = set(re.findall(r"`(test_\w+)", PAGE.read_text(encoding="utf-8")))
+    defined = {
+        name
+        for path in (ROOT / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), flags=re.M)
+    }
+    assert len(names) > 20 and names <= defined, sorted(names - defined)

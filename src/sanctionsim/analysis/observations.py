@@ -37,6 +37,7 @@ from sanctionsim.analysis.aggregates import AGGREGATES, Quantity, month
 from sanctionsim.formatting import format_number
 from sanctionsim.metrics import metric_names
 from sanctionsim.resources import data_root
+from sanctionsim.scenario.bounded import LimitError, load_bounded, read_bounded
 from sanctionsim.scenario.errors import did_you_mean
 
 __all__ = [
@@ -56,6 +57,8 @@ __all__ = [
 #: (package data: :func:`sanctionsim.resources.data_root`).
 SHIPPED = data_root() / "observations" / "in-sample_to_2024-06.csv"
 _SUFFIXES = (".csv", ".yaml", ".yml")
+#: How the limits of :mod:`sanctionsim.scenario.bounded` name these files in their messages.
+_WHAT = "observations files"
 
 #: Source columns: what the figure is and where it comes from.
 SOURCE_COLUMNS: dict[str, str] = {
@@ -305,17 +308,24 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
 
     ``path`` is found with :func:`find_observations`: a file, or the name of a packaged one.
 
+    The file is read as data within the limits of :mod:`sanctionsim.scenario.bounded`, as scenario
+    files are: at most 1,000,000 bytes, a regular file, and YAML whose aliases expand to at most
+    100,000 values nested at most 50 deep, so a hostile file is refused in bounded time and memory.
+
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: One line naming the file and the row for any problem in it.
+        ValueError: One line naming the file and the row for any problem in it (a file beyond the
+            limits too).
     """
     file = find_observations(path)
     if not file.is_file():
         raise FileNotFoundError(f"{_display(file)}: observations file not found")
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = read_bounded(file, what=_WHAT).decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ValueError(f"{_display(file)}: not UTF-8 text ({err.reason})") from None
+        raise ValueError(f"{_display(file)}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except LimitError as err:
+        raise ValueError(f"{_display(file)}: {err}") from None
     is_yaml = file.suffix.lower() in (".yaml", ".yml")
     raw = _yaml_rows(file, text) if is_yaml else _csv_rows(file, text)
     rows = tuple(_row(file, where, fields) for where, fields in raw)
@@ -387,7 +397,9 @@ def _csv_rows(file: Path, text: str) -> list[tuple[str, dict[str, str]]]:
 
 def _yaml_rows(file: Path, text: str) -> list[tuple[str, dict[str, str]]]:
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded(text, what=_WHAT)
+    except LimitError as err:
+        raise ValueError(f"{_display(file)}: {err}") from None
     except yaml.YAMLError as err:
         raise ValueError(f"{_display(file)}: not valid YAML: {' '.join(str(err).split())}") from None
     if isinstance(data, dict) and set(data) == {"observations"}:

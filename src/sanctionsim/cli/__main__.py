@@ -1,5 +1,5 @@
 """``python -m sanctionsim.cli``: the same as the ``sanctionsim`` command."""
 
-from sanctionsim.cli.app import main
+from sanctionsim.cli.entry import main
 
 main()

@@ -21,7 +21,9 @@ from rich.table import Table
 
 from sanctionsim.experiments.estimate import LARGE_RUN, Estimate
 from sanctionsim.formatting import plain_json
-from sanctionsim.results.store import NOTHING_WRITTEN, RunInterrupted
+from sanctionsim.interrupts import NOTHING_WRITTEN
+from sanctionsim.interrupts import interrupt_on as interrupt_on  # the SIGTERM handler, for the app
+from sanctionsim.results.store import RunInterrupted
 from sanctionsim.scenario.errors import ScenarioWarning
 
 console = Console()
@@ -30,20 +32,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit code for bad input (a bad scenario, option or results folder).
 BAD_INPUT = 2
-
-
-class Interrupted(KeyboardInterrupt):
-    """A signal that stops the command like Ctrl-C; ``signum`` gives the exit code 128 + signum."""
-
-    def __init__(self, signum: int) -> None:
-        """Remember the signal."""
-        super().__init__(signum)
-        self.signum = signum
-
-
-def interrupt_on(signum: int, frame: object) -> None:
-    """Signal handler (SIGTERM): unwind like Ctrl-C, so that temporary folders are removed."""
-    raise Interrupted(signum)
 
 
 def os_error_message(err: OSError) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sanctionsim import atomic
+from sanctionsim.formatting import plain_json
 from sanctionsim.resources import packaged, scenarios_root
 from sanctionsim.scenario.library import DEFAULT_ROOT
 from sanctionsim.scenario.loader import find_scenarios_root, resolve
@@ -191,7 +192,8 @@ def write_fit(result: Calibration, target: Path) -> Calibration:
         "png": stem.with_name(stem.name + ".report.png"),
     }
     result = replace(result, path=target, report=report)
-    atomic.write_text(report["json"], json.dumps(result.to_json(), indent=2) + "\n")
+    report_json = json.dumps(plain_json(result.to_json()), indent=2, allow_nan=False)  # NaN -> null
+    atomic.write_text(report["json"], report_json + "\n")
     atomic.write_text(report["md"], report_markdown(result))
     plot_calibration(
         result.candidates,

@@ -64,6 +64,7 @@ from sanctionsim.atomic import (
     write_bytes,
     write_text,
 )
+from sanctionsim.interrupts import NOTHING_WRITTEN
 from sanctionsim.results.tables import (
     EVENTS_SCHEMA,
     FLOWS_SCHEMA,
@@ -87,6 +88,7 @@ __all__ = [
     "INPUT_FIELDS",
     "KEY_FIELDS",
     "MANIFEST_NAME",
+    "NOTHING_WRITTEN",
     "SCHEMA_VERSION",
     "TABLES",
     "BatchRecord",
@@ -124,9 +126,6 @@ REPLICATE_SEEDS = "SeedSequence(seed, spawn_key=(replicate,))"
 
 #: Why a table's checksum can differ.
 CHANGED = "the table was changed after the run"
-
-#: What an interrupted run prints when it leaves nothing (no batch had finished, or it could not be kept).
-NOTHING_WRITTEN = "interrupted; nothing written"
 
 
 class RunInterrupted(KeyboardInterrupt):

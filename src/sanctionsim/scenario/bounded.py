@@ -1,6 +1,7 @@
 """Bounded YAML: a scenario file is read as data, within fixed limits of size, nodes and nesting.
 
-Scenario files travel by email, so a hostile one must be refused in bounded time and memory:
+Scenario files travel by email, so a hostile one must be refused in bounded time and memory (so must
+an observations file, :mod:`sanctionsim.analysis.observations`, which is read the same way):
 
 - a file larger than :data:`MAX_FILE_BYTES`, or one that is not a regular file (a FIFO, a device),
   is refused before it is parsed;
@@ -34,8 +35,12 @@ class LimitError(ValueError):
     """A YAML document or file beyond one of this module's limits; ``str()`` says which."""
 
 
-def read_bounded(path: Path) -> bytes:
+def read_bounded(path: Path, *, what: str = "scenario files") -> bytes:
     """Read a regular file of at most :data:`MAX_FILE_BYTES` bytes.
+
+    Args:
+        path: The file.
+        what: The kind of file, plural, for the message (``"observations files"``).
 
     Raises:
         LimitError: For a file that is larger, or not a regular file.
@@ -47,16 +52,12 @@ def read_bounded(path: Path) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise LimitError("is not a regular file (a device, FIFO or socket)")
     if info.st_size > MAX_FILE_BYTES:
-        raise LimitError(
-            f"the file has {info.st_size:,} bytes; scenario files are limited to {MAX_FILE_BYTES:,}"
-        )
+        raise LimitError(f"the file has {info.st_size:,} bytes; {what} are limited to {MAX_FILE_BYTES:,}")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as fh:
         data = fh.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:  # it grew since stat
-        raise LimitError(
-            f"the file has more than {MAX_FILE_BYTES:,} bytes; scenario files are limited to that"
-        )
+        raise LimitError(f"the file has more than {MAX_FILE_BYTES:,} bytes; {what} are limited to that")
     return data
 
 
@@ -68,11 +69,15 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def check_node(root: yaml.Node) -> None:
+def check_node(root: yaml.Node, *, what: str = "scenario files") -> None:
     """Refuse a node graph whose expanded tree exceeds :data:`MAX_NODES` nodes or :data:`MAX_DEPTH`.
 
     Each node's expanded size (itself plus its children's expanded sizes) and depth are computed
     once per node object, so an alias is counted every time it is used at no cost per use.
+
+    Args:
+        root: The document's root node.
+        what: The kind of file, plural, for the message.
 
     Raises:
         LimitError: Naming the limit and where in the file it was crossed.
@@ -92,7 +97,7 @@ def check_node(root: yaml.Node) -> None:
             if size[key] > MAX_NODES:
                 raise LimitError(
                     f"the document expands to more than {MAX_NODES:,} values (aliases counted each time they "
-                    f"are used){_where(node)}; scenario files are limited to that"
+                    f"are used){_where(node)}; {what} are limited to that"
                 )
             if depth[key] > MAX_DEPTH:
                 raise LimitError(f"mappings and lists nest more than {MAX_DEPTH} deep{_where(node)}")
@@ -111,8 +116,12 @@ def _where(node: yaml.Node) -> str:
     return f" (from line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
 
 
-def load_bounded(text: str) -> Any:
+def load_bounded(text: str, *, what: str = "scenario files") -> Any:
     """``yaml.safe_load`` of one document, refused beyond this module's limits before objects are built.
+
+    Args:
+        text: The YAML text.
+        what: The kind of file, plural, for the messages (``"observations files"``).
 
     Raises:
         yaml.YAMLError: For invalid YAML (with its position).
@@ -120,9 +129,7 @@ def load_bounded(text: str) -> Any:
             the parser cannot follow it.
     """
     if len(text) > MAX_FILE_BYTES:
-        raise LimitError(
-            f"the text has {len(text):,} characters; scenario YAML is limited to {MAX_FILE_BYTES:,}"
-        )
+        raise LimitError(f"the text has {len(text):,} characters; {what} are limited to {MAX_FILE_BYTES:,}")
     loader = yaml.SafeLoader(text)
     try:
         try:
@@ -131,7 +138,7 @@ def load_bounded(text: str) -> Any:
             raise LimitError(f"mappings and lists nest too deep to read (at most {MAX_DEPTH})") from None
         if node is None:
             return None
-        check_node(node)
+        check_node(node, what=what)
         return loader.construct_document(node)
     finally:
         loader.dispose()

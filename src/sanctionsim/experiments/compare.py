@@ -27,7 +27,7 @@ from sanctionsim.experiments.layout import Layout
 from sanctionsim.experiments.progress import ProgressOption, reporter
 from sanctionsim.experiments.spec import RunSpec, ScenarioLike, load_for_run
 from sanctionsim.results.comparison import write_comparison_file
-from sanctionsim.results.store import RunInterrupted
+from sanctionsim.results.store import Results, RunInterrupted
 
 __all__ = ["compare"]
 
@@ -126,10 +126,14 @@ def compare(
             return None
         return lambda done, _total: progress(offset + done, total)
 
-    if out is None:
-        results = {
+    folders = dict(zip(names, folder_names(names), strict=True))
+
+    def run_all(folder: Path | None) -> dict[str, Results]:
+        """Every scenario's results, written under ``folder`` when one is given."""
+        return {
             name: simulate(
                 spec,
+                out=None if folder is None else folder / folders[name],
                 workers=workers,
                 progress=_runner(i * spec.runs),
                 command=command,
@@ -138,25 +142,13 @@ def compare(
             )
             for i, (name, spec) in enumerate(zip(names, specs, strict=True))
         }
-        return from_results(results, metrics=metrics)
 
+    if out is None:
+        return from_results(run_all(None), metrics=metrics)
     target = Path(out)
-    folders = dict(zip(names, folder_names(names), strict=True))
     try:
         with atomic_folder(target) as tmp:
-            results = {
-                name: simulate(
-                    spec,
-                    out=tmp / folders[name],
-                    workers=workers,
-                    progress=_runner(i * spec.runs),
-                    command=command,
-                    layout=layout,
-                    manifest_extra=manifest_extra,
-                )
-                for i, (name, spec) in enumerate(zip(names, specs, strict=True))
-            }
-            comparison = from_results(results, metrics=metrics)
+            comparison = from_results(run_all(tmp), metrics=metrics)
             write_comparison_file(tmp, comparison.to_dict())
     except RunInterrupted as err:  # the comparison folder goes whole: no scenario's batches are kept
         raise RunInterrupted(signum=err.signum) from None

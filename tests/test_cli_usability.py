@@ -58,6 +58,22 @@ def test_version_prints_the_package_version() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == f"sanctionsim {sanctionsim.__version__}"
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "baseline", "--nope"], "error: No such option: --nope (see sanctionsim run --help)"),
+        (["run", "baseline", "--runs", "abc"], "error: Invalid value for '--runs' / '-n': "),
+        (["frobnicate"], "error: No such command 'frobnicate'. (see sanctionsim --help)"),
+        (["run"], "error: Missing argument 'scenario'. (see sanctionsim run --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_code_2(args: list[str], expected: str) -> None:
+    script = Path(sys.executable).with_name("sanctionsim")  # the installed command, as users type it
+    proc = subprocess.run([str(script), *args], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(expected), proc.stderr
+
+
 def test_shell_completion_is_offered_and_completes_commands_and_choices() -> None:
     code, out, _ = invoke("--help")
     assert code == 0 and "--install-completion" in out and "--show-completion" in out

@@ -33,11 +33,11 @@ from sanctionsim.cli.run import (
     Yes,
     default_out,
     load_named,
+    unfinished_at,
 )
 from sanctionsim.formatting import format_number, plain_json
 from sanctionsim.results import Results, load_results
 from sanctionsim.results.comparison import is_comparison_folder
-from sanctionsim.results.store import unfinished_run
 
 ResultsArg = Annotated[Path, typer.Argument(help="Results folder of a sweep (or of any run).")]
 FigureOpt = Annotated[
@@ -106,8 +106,7 @@ def sweep_command(
 
     base = load_named(scenario, root=root, overrides=set_ or [])
     target = out or default_out(f"sweep-{base.name}")
-    if target.exists() and unfinished_run(target) is None:  # a stopped sweep's folder is finished
-        raise FileExistsError(f"{target}: results folder exists; pass another --out")
+    unfinished_at(target)  # a stopped sweep's folder is finished by sweeping into it again
     with progress_bar(f"sweep {base.name}", enabled=not json_) as update:
         result = sweep(
             base,

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -116,6 +116,21 @@ def load_named(
     return load_scenario(find_scenario(name, root=root), list(overrides), root=root)
 
 
+def unfinished_at(target: Path, *, resume: bool = False) -> dict[str, Any] | None:
+    """What a stopped run left at ``target`` to finish (``None``: nothing, the folder is new).
+
+    Raises:
+        ValueError: ``resume`` and nothing to finish there.
+        FileExistsError: ``target`` is a finished results folder (or anything else that exists).
+    """
+    unfinished = unfinished_run(target)
+    if resume and unfinished is None:
+        raise ValueError(f"--resume: {target} holds no unfinished run to finish")
+    if target.exists() and unfinished is None:
+        raise FileExistsError(f"{target}: results folder exists; pass another --out")
+    return unfinished
+
+
 def default_out(name: str) -> Path:
     """``results/<scenario>-<UTC time>-<random>`` for a scenario name (see ``new_folder_name``)."""
     while True:
@@ -176,11 +191,7 @@ def run_command(
     if resume and out is None:
         raise ValueError("--resume: give the folder of the run to finish with --out")
     target = out or default_out(spec.name)
-    unfinished = unfinished_run(target)
-    if resume and unfinished is None:
-        raise ValueError(f"--resume: {target} holds no unfinished run to finish")
-    if target.exists() and unfinished is None:
-        raise FileExistsError(f"{target}: results folder exists; pass another --out")
+    unfinished = unfinished_at(target, resume=resume)
     confirm_size(estimate(runs=spec.runs, months=spec.months, workers=workers, record=mode), yes=yes)
     if not json_ and err_console.is_terminal:  # the folder to --resume if the run is killed
         verb = "finishing" if unfinished is not None else "writing"

@@ -150,7 +150,10 @@ def _finds(name: str, source: Path, *, root: str | os.PathLike[str] | None) -> b
 
 def reproduce_command(path: Path, source_file: Path, *, root: str | os.PathLike[str] | None = None) -> str:
     """The command that reruns a configuration saved at ``path``: ``sanctionsim run FILE [--root DIR]``."""
-    _, needed = base_reference(source_file, root=root)
+    return _run_command(path, base_reference(source_file, root=root)[1])
+
+
+def _run_command(path: Path, needed: Path | None) -> str:
     command = f"sanctionsim run {shlex.quote(Path(path).as_posix())}"
     return command if needed is None else f"{command} --root {shlex.quote(needed.as_posix())}"
 
@@ -188,10 +191,10 @@ def save_configuration(
         raise ValueError(f"{target}: a scenario file name ends in .yaml or .yml")
     if target.exists():
         raise FileExistsError(f"{target}: exists; choose another name")
-    extends, _ = base_reference(source_file, root=root)
+    extends, needed = base_reference(source_file, root=root)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         f"# Saved from the sanctionsim dashboard, {stamp}.\n"
-        f"# Reproduce the dashboard's ensemble: {reproduce_command(target, source_file, root=root)}\n"
+        f"# Reproduce the dashboard's ensemble: {_run_command(target, needed)}\n"
     )
     return write_text(target, header + to_yaml({**doc, "extends": extends}))
